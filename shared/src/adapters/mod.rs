@@ -1,0 +1,10 @@
+//! One adapter per external system, each behind a Cargo feature.
+
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "mongo")]
+pub mod mongo;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "sqs")]
+pub mod sqs;

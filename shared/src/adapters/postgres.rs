@@ -1,0 +1,232 @@
+//! PostgreSQL on tokio-postgres with a deadpool pool. The pool is built once per execution
+//! environment and connects lazily: init costs nothing, and a database that is down at init
+//! (or later) only turns into 503s until it is back — the pool reconnects by itself.
+
+use crate::config::PostgresConfig;
+use crate::error::{AppError, ConfigError, Dependency};
+use crate::events::EventEnvelope;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Arbitrary, fixed: serialises concurrent migration runs (several cold starts at once).
+const MIGRATION_LOCK_KEY: i64 = 0x6d69_6772_6174_65;
+
+#[derive(Clone)]
+pub struct Postgres {
+    pool: Pool,
+}
+
+pub fn db_error(e: tokio_postgres::Error) -> AppError {
+    if e.as_db_error().is_some() {
+        AppError::internal(format!("database error: {e}"))
+    } else {
+        // Closed connection, I/O error, timeout: the database is (at least briefly) unavailable.
+        AppError::unavailable(Dependency::Postgres, e)
+    }
+}
+
+fn pool_error(e: PoolError) -> AppError {
+    AppError::unavailable(Dependency::Postgres, e)
+}
+
+impl Postgres {
+    pub fn new(config: &PostgresConfig) -> Result<Self, ConfigError> {
+        let mut pg = tokio_postgres::Config::new();
+        pg.host(&config.host)
+            .port(config.port)
+            .dbname(&config.database)
+            .user(&config.user)
+            .application_name("rust-lambda")
+            .connect_timeout(config.timeout);
+        if let Some(password) = &config.password {
+            pg.password(password);
+        }
+        let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(config.timeout))
+            .create_timeout(Some(config.timeout))
+            .recycle_timeout(Some(config.timeout))
+            .build()
+            .map_err(|e| ConfigError::Invalid { name: "PG_*", reason: e.to_string() })?;
+        Ok(Self { pool })
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::new(&PostgresConfig::from_env()?)
+    }
+
+    pub async fn client(&self) -> Result<Object, AppError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    /// Health probe: a round trip, reporting the server version and time (seed's /test-db).
+    pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT version(), now()", &[])
+            .await
+            .map_err(db_error)?;
+        let version: String = row.get(0);
+        let now: chrono::DateTime<chrono::Utc> = row.get(1);
+        Ok(Some(serde_json::json!({ "version": version, "serverTime": now })))
+    }
+
+    pub fn pool_status(&self) -> serde_json::Value {
+        let s = self.pool.status();
+        serde_json::json!({ "size": s.size, "available": s.available, "maxSize": s.max_size, "waiting": s.waiting })
+    }
+
+    /// Applies pending migrations (refinery), under an advisory lock. Returns the names applied.
+    pub async fn migrate(&self) -> Result<Vec<String>, AppError> {
+        let mut client = self.client().await?;
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK_KEY]).await.map_err(db_error)?;
+        let result = embedded::migrations::runner().run_async(&mut **client).await;
+        let unlock = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK_KEY]).await;
+        let report = result.map_err(|e| AppError::internal(format!("migration failed: {e}")))?;
+        unlock.map_err(db_error)?;
+        Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect())
+    }
+
+    pub async fn create_user(&self, username: &str, password_hash: &str, role: &str) -> Result<i64, AppError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
+                &[&username, &password_hash, &role],
+            )
+            .await
+            .map_err(|e| {
+                if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                    AppError::conflict("USERNAME_TAKEN", "that username is already registered")
+                } else {
+                    db_error(e)
+                }
+            })?;
+        Ok(row.get(0))
+    }
+}
+
+#[cfg(feature = "identity")]
+impl crate::identity::UserStore for Postgres {
+    async fn find_by_username(&self, username: &str) -> Result<Option<crate::identity::UserRecord>, AppError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1)",
+                &[&username],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| crate::identity::UserRecord {
+            id: r.get(0),
+            username: r.get(1),
+            role: r.get(2),
+            password_hash: r.get(3),
+        }))
+    }
+
+    async fn complete_login(
+        &self,
+        user_id: i64,
+        new_hash: Option<String>,
+        queue: &str,
+        event: &EventEnvelope,
+    ) -> Result<(), AppError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        tx.execute(
+            "UPDATE users SET last_login_at = now(), \
+             password_hash = COALESCE($2, password_hash), \
+             updated_at = CASE WHEN $2::text IS NULL THEN updated_at ELSE now() END \
+             WHERE id = $1",
+            &[&user_id, &new_hash],
+        )
+        .await
+        .map_err(db_error)?;
+        insert_claimed_outbox(&tx, queue, event).await?;
+        tx.commit().await.map_err(db_error)
+    }
+}
+
+/// Writes an event to the outbox inside the caller's transaction, claimed by the caller for
+/// 30 s so the relay leaves it alone while the handler delivers it right after commit.
+pub async fn insert_claimed_outbox(
+    tx: &deadpool_postgres::Transaction<'_>,
+    queue: &str,
+    event: &EventEnvelope,
+) -> Result<(), AppError> {
+    let payload = serde_json::to_value(event).map_err(AppError::internal)?;
+    tx.execute(
+        "INSERT INTO outbox (event_id, queue, payload, claimed_until) VALUES ($1, $2, $3, now() + interval '30 seconds')",
+        &[&event.id, &queue, &payload],
+    )
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+impl crate::outbox::OutboxStore for Postgres {
+    async fn claim_pending(&self, limit: i64) -> Result<Vec<crate::outbox::OutboxEntry>, AppError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "UPDATE outbox SET claimed_until = now() + interval '30 seconds', attempts = attempts + 1 \
+                 WHERE event_id IN ( \
+                   SELECT event_id FROM outbox \
+                   WHERE claimed_until IS NULL OR claimed_until < now() \
+                   ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING queue, payload, created_at",
+                &[&limit],
+            )
+            .await
+            .map_err(db_error)?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let queue: String = row.get(0);
+            let payload: serde_json::Value = row.get(1);
+            match serde_json::from_value::<EventEnvelope>(payload) {
+                Ok(event) => entries.push((row.get::<_, chrono::DateTime<chrono::Utc>>(2), crate::outbox::OutboxEntry { queue, event })),
+                Err(e) => tracing::error!(error = %e, "outbox row is not an event envelope; left in place"),
+            }
+        }
+        entries.sort_by_key(|(created, _)| *created);
+        Ok(entries.into_iter().map(|(_, e)| e).collect())
+    }
+
+    async fn mark_delivered(&self, event_id: uuid::Uuid) -> Result<(), AppError> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM outbox WHERE event_id = $1", &[&event_id]).await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn release(&self, event_id: uuid::Uuid, error: &str) -> Result<(), AppError> {
+        let client = self.client().await?;
+        // A short back-off so the same relay run does not hammer a queue that just failed.
+        client
+            .execute(
+                "UPDATE outbox SET claimed_until = now() + interval '5 seconds', last_error = left($2, 1000) WHERE event_id = $1",
+                &[&event_id, &error],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "sessions")]
+impl crate::sessions::UserDirectory for Postgres {
+    async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, AppError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT id FROM users WHERE lower(username) = lower($1)", &[&username])
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}

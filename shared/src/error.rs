@@ -1,0 +1,163 @@
+//! The one error type of the domain layer. Every handler returns it; `http::error_response`
+//! is the single place where it becomes an HTTP answer, and `code()` is the stable,
+//! machine-readable part that clients may branch on.
+
+use std::fmt;
+
+/// A dependency the functions talk to; named in 503 answers and health reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dependency {
+    Postgres,
+    Mongo,
+    Sqs,
+    Dynamodb,
+    S3,
+}
+
+impl Dependency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dependency::Postgres => "postgres",
+            Dependency::Mongo => "mongo",
+            Dependency::Sqs => "sqs",
+            Dependency::Dynamodb => "dynamodb",
+            Dependency::S3 => "s3",
+        }
+    }
+
+    /// Stable error code for "this dependency is down".
+    pub fn unavailable_code(self) -> &'static str {
+        match self {
+            Dependency::Postgres => "DATABASE_UNAVAILABLE",
+            Dependency::Mongo => "SESSION_STORE_UNAVAILABLE",
+            Dependency::Sqs => "QUEUE_UNAVAILABLE",
+            Dependency::Dynamodb => "TOKEN_STORE_UNAVAILABLE",
+            Dependency::S3 => "OBJECT_STORE_UNAVAILABLE",
+        }
+    }
+}
+
+impl fmt::Display for Dependency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The client sent something we cannot accept (400).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// Missing or wrong credentials (401). The message never says which part was wrong.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    PayloadTooLarge { code: &'static str, message: String },
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
+    /// A dependency is down or timed out (503); the caller may retry.
+    #[error("{dependency} is unavailable: {detail}")]
+    Unavailable { dependency: Dependency, detail: String },
+    /// A bug or an unexpected state (500). The detail is logged, never sent to the client.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest { code, message: message.into() }
+    }
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Unauthorized { code, message: message.into() }
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Forbidden { code, message: message.into() }
+    }
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::NotFound { code, message: message.into() }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, message: message.into() }
+    }
+    pub fn unavailable(dependency: Dependency, detail: impl fmt::Display) -> Self {
+        AppError::Unavailable { dependency, detail: detail.to_string() }
+    }
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        AppError::Internal(detail.to_string())
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest { .. } => 400,
+            AppError::Unauthorized { .. } => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::UnsupportedMediaType { .. } => 415,
+            AppError::Unavailable { .. } => 503,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { code, .. }
+            | AppError::Unauthorized { code, .. }
+            | AppError::Forbidden { code, .. }
+            | AppError::NotFound { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::PayloadTooLarge { code, .. }
+            | AppError::UnsupportedMediaType { code, .. } => code,
+            AppError::Unavailable { dependency, .. } => dependency.unavailable_code(),
+            AppError::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    /// What the client is told. Internal details and dependency error texts stay in the logs.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Unavailable { dependency, .. } => {
+                format!("{dependency} is temporarily unavailable, please retry")
+            }
+            AppError::Internal(_) => "internal error".to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Errors raised while reading configuration at start-up (they fail the function's init).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unavailable_maps_to_503_with_dependency_code_and_hides_detail() {
+        let err = AppError::unavailable(Dependency::Postgres, "connection refused (os error 111)");
+        assert_eq!(err.status(), 503);
+        assert_eq!(err.code(), "DATABASE_UNAVAILABLE");
+        assert!(!err.public_message().contains("os error"));
+    }
+
+    #[test]
+    fn internal_errors_never_leak_details() {
+        let err = AppError::internal("secret detail");
+        assert_eq!(err.status(), 500);
+        assert_eq!(err.public_message(), "internal error");
+    }
+}

@@ -1,0 +1,193 @@
+//! HTTP plumbing for API Gateway functions: request ids, JSON bodies, and the single place
+//! where an [`AppError`] becomes a response.
+
+use crate::error::AppError;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
+pub use lambda_http::{Body, Error, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+
+/// Default limit for JSON request bodies; far below API Gateway's 10 MB so a hostile client
+/// cannot make a function parse megabytes.
+pub const DEFAULT_MAX_JSON_BYTES: usize = 64 * 1024;
+
+pub fn request_id(req: &Request) -> String {
+    req.lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+pub fn header_str<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+}
+
+/// The caller's address as API Gateway saw it (not a spoofable header).
+pub fn source_ip(req: &Request) -> Option<String> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.clone(),
+        _ => None,
+    }
+}
+
+fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    }
+}
+
+/// Parses a JSON body into `T`, with a size limit and distinct codes for each way it can be wrong.
+pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Result<T, AppError> {
+    let bytes = body_bytes(req);
+    if bytes.len() > max_bytes {
+        return Err(AppError::PayloadTooLarge {
+            code: "PAYLOAD_TOO_LARGE",
+            message: format!("request body is limited to {max_bytes} bytes"),
+        });
+    }
+    if let Some(ct) = header_str(req, header::CONTENT_TYPE.as_str()) {
+        let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(AppError::UnsupportedMediaType {
+                code: "UNSUPPORTED_MEDIA_TYPE",
+                message: "expected Content-Type: application/json".into(),
+            });
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request("EMPTY_BODY", "a JSON body is required"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => AppError::bad_request("VALIDATION_FAILED", format!("invalid request body: {e}")),
+            _ => AppError::bad_request("INVALID_JSON", "the request body is not valid JSON"),
+        }
+    })
+}
+
+fn with_common_headers(mut resp: Response<Body>, request_id: &str) -> Response<Body> {
+    let h = resp.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    h.insert("strict-transport-security", HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-request-id", v);
+    }
+    resp
+}
+
+pub fn json<T: Serialize>(status: u16, body: &T) -> Response<Body> {
+    let (status, text) = match serde_json::to_string(body) {
+        Ok(text) => (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), text),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, r#"{"error":"internal error","code":"INTERNAL_ERROR"}"#.to_string())
+        }
+    };
+    let mut resp = Response::new(Body::Text(text));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody<'a> {
+    error: String,
+    code: &'a str,
+    request_id: &'a str,
+}
+
+/// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
+pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
+    match err {
+        AppError::Internal(_) => tracing::error!(error = %err, code = err.code(), "request failed"),
+        AppError::Unavailable { .. } => tracing::warn!(error = %err, code = err.code(), "dependency unavailable"),
+        _ => tracing::info!(code = err.code(), status = err.status(), "request rejected"),
+    }
+    let mut resp = json(err.status(), &ErrorBody { error: err.public_message(), code: err.code(), request_id });
+    if matches!(err, AppError::Unavailable { .. }) {
+        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    resp
+}
+
+/// Runs an HTTP function: `handler` returns a response or an [`AppError`]; this maps the error,
+/// adds the request id and security headers, and never lets a client mistake become a 500.
+pub async fn serve<F, Fut>(handler: F) -> Result<(), Error>
+where
+    F: Fn(Request) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+{
+    let handler = &handler;
+    lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
+        let request_id = request_id(&req);
+        let resp = match handler(req).await {
+            Ok(resp) => resp,
+            Err(err) => error_response(&err, &request_id),
+        };
+        Ok::<_, Error>(with_common_headers(resp, &request_id))
+    }))
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        username: String,
+        password: String,
+    }
+
+    fn req(body: &str, content_type: Option<&str>) -> Request {
+        let mut b = http::Request::builder().method("POST").uri("/login");
+        if let Some(ct) = content_type {
+            b = b.header("content-type", ct);
+        }
+        b.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    fn code(r: Result<Login, AppError>) -> &'static str {
+        r.unwrap_err().code()
+    }
+
+    #[test]
+    fn json_bodies_fail_with_distinct_codes() {
+        let j = Some("application/json");
+        assert_eq!(code(parse_json(&req("", j), 100)), "EMPTY_BODY");
+        assert_eq!(code(parse_json(&req("{not json", j), 100)), "INVALID_JSON");
+        assert_eq!(code(parse_json(&req(r#"{"username":"a"}"#, j), 100)), "VALIDATION_FAILED");
+        assert_eq!(code(parse_json(&req(r#"{"username":1,"password":"x"}"#, j), 100)), "VALIDATION_FAILED");
+        assert_eq!(code(parse_json(&req(&"x".repeat(101), j), 100)), "PAYLOAD_TOO_LARGE");
+        assert_eq!(code(parse_json(&req("{}", Some("text/xml")), 100)), "UNSUPPORTED_MEDIA_TYPE");
+        assert!(parse_json::<Login>(&req(r#"{"username":"a","password":"b"}"#, None), 100).is_ok());
+    }
+
+    #[test]
+    fn error_response_has_code_request_id_and_no_internal_detail() {
+        let resp = error_response(&AppError::internal("db password is hunter2"), "req-1");
+        assert_eq!(resp.status(), 500);
+        let Body::Text(text) = resp.body() else { panic!("text body expected") };
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(v["code"], "INTERNAL_ERROR");
+        assert_eq!(v["requestId"], "req-1");
+        assert!(!text.contains("hunter2"));
+    }
+}

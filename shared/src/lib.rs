@@ -1,0 +1,24 @@
+//! Library shared by every function: domain modules named after what they do
+//! (identity, sessions, events, outbox, health) over adapters named after the system they
+//! talk to. Cargo features keep each function's dependencies to what it uses.
+
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod logging;
+pub mod outbox;
+
+#[cfg(feature = "identity")]
+pub mod identity;
+#[cfg(feature = "sessions")]
+pub mod sessions;
+
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "consumer")]
+pub mod consumer;
+
+pub mod adapters;
+
+pub use error::{AppError, ConfigError, Dependency};
