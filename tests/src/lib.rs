@@ -1,1 +1,128 @@
-//! Helpers shared by the integration tests: where the local cloud is, and how to reach it.
+//! Helpers shared by the integration tests: where the local cloud is and how to reach it.
+//! The tests expect the stack that `localstack/test.sh` brings up; its settings arrive through
+//! the environment (`.local/stack.env`).
+
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the integration tests through `bash localstack/test.sh` (or source .local/stack.env with the stack up)")
+    })
+}
+
+pub fn gateway() -> String {
+    env("GATEWAY_URL").trim_end_matches('/').to_string()
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client")
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or_default()
+    }
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let resp = req.send().await.expect("request reached the gateway");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.expect("response body");
+    let json = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
+    Reply { status, headers, json }
+}
+
+pub async fn get(path: &str) -> Reply {
+    send(http().get(format!("{}{path}", gateway()))).await
+}
+
+pub async fn post_json(path: &str, body: &Value) -> Reply {
+    send(http().post(format!("{}{path}", gateway())).json(body)).await
+}
+
+/// Invokes a function directly through the Lambda Invoke API that `cargo lambda watch` serves.
+pub async fn invoke(function: &str, payload: &Value) -> Reply {
+    send(http().post(format!("{}/2015-03-31/functions/{function}/invocations", gateway())).json(payload)).await
+}
+
+/// Polls `probe` until it returns Some or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut probe: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = probe().await {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn postgres() -> tokio_postgres::Client {
+    let conn = format!(
+        "host={} port={} dbname={} user={}{}",
+        env("PG_HOST"),
+        env("PG_PORT"),
+        env("PG_DATABASE"),
+        env("PG_USER"),
+        std::env::var("PG_PASSWORD").map(|p| format!(" password={p}")).unwrap_or_default()
+    );
+    let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
+    tokio::spawn(connection);
+    client
+}
+
+/// Creates a user the way an operator would (same hash format as the functions).
+pub async fn create_user(username: &str, password: &str) -> i64 {
+    let hasher = shared::identity::PasswordHasher::from_env().expect("hasher");
+    let hash = hasher.hash(password).expect("hash");
+    let row = postgres()
+        .await
+        .query_one(
+            "INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id",
+            &[&username, &hash],
+        )
+        .await
+        .expect("insert user");
+    row.get(0)
+}
+
+pub async fn sqs() -> aws_sdk_sqs::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    aws_sdk_sqs::Client::new(&config)
+}
+
+pub async fn mongo_sessions() -> mongodb::Collection<mongodb::bson::Document> {
+    let client = mongodb::Client::with_uri_str(env("MONGO_URI")).await.expect("mongo client");
+    client.database(&std::env::var("MONGO_DATABASE").unwrap_or_else(|_| "sessions".into())).collection("sessions")
+}
+
+/// Stops or starts a component of the local cloud (fault injection), through localstack/ctl.sh.
+pub async fn stack_ctl(action: &str, component: &str) {
+    let status = tokio::process::Command::new("bash")
+        .arg(env("STACK_CTL"))
+        .arg(action)
+        .arg(component)
+        .status()
+        .await
+        .expect("run ctl.sh");
+    assert!(status.success(), "ctl.sh {action} {component} failed");
+}
