@@ -152,7 +152,7 @@ async fn a_poison_message_ends_in_the_dlq_and_its_batch_mates_are_not_redelivere
     // ...and the poison one lands in the DLQ after maxReceiveCount receives.
     let good_id = good["id"].as_str().unwrap().to_string();
     let seen_good_in_dlq = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let found = eventually(Duration::from_secs(90), || {
+    eventually(Duration::from_secs(90), || {
         let (sqs, dlq, marker, good_id) = (sqs.clone(), dlq.clone(), marker.clone(), good_id.clone());
         let seen = seen_good_in_dlq.clone();
         async move {
@@ -165,7 +165,7 @@ async fn a_poison_message_ends_in_the_dlq_and_its_batch_mates_are_not_redelivere
                 }
                 if body.contains(&marker) {
                     sqs.delete_message().queue_url(&dlq).receipt_handle(m.receipt_handle().unwrap()).send().await.ok();
-                    hit = Some(m.attributes().cloned());
+                    hit = Some(());
                 }
             }
             hit
@@ -173,11 +173,6 @@ async fn a_poison_message_ends_in_the_dlq_and_its_batch_mates_are_not_redelivere
     })
     .await
     .expect("the poison message reached the DLQ");
-    let receives: u32 = found
-        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount).cloned())
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    assert!(receives >= 1);
     assert!(!seen_good_in_dlq.load(std::sync::atomic::Ordering::SeqCst), "the valid batch mate was redelivered until it reached the DLQ");
 
     // Exactly one session for the valid event, whatever the retries of its batch mate.
