@@ -258,5 +258,11 @@ wait_event_source() { # no port: alive after a second and not dead
 }
 stop_event_source() { bg_stop event-source; }
 
-# True when the workspace has a bin target NAME (needs a resolvable workspace).
-workspace_has_bin() { workspace_bins | grep -qx "$1"; }
+# True when the workspace has a bin target NAME. Dies when the workspace does not resolve, so a
+# broken workspace never reads as "no such binary". (Not `workspace_bins | grep -q`: grep exits at
+# the first match, the writer gets SIGPIPE, and with pipefail the match would read as failure.)
+workspace_has_bin() {
+  local bins
+  bins="$(workspace_bins)" || die "cargo metadata failed: cannot list the workspace's binaries"
+  grep -qx -- "$1" <<<"$bins"
+}

@@ -124,6 +124,7 @@ command -v javac >/dev/null || APT_PKGS+=(openjdk-17-jdk-headless)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || APT_PKGS+=(postgresql)
 command -v npm >/dev/null || APT_PKGS+=(nodejs npm)
 command -v curl >/dev/null || APT_PKGS+=(curl)
+/usr/bin/env python3 -c 'import ensurepip, venv' 2>/dev/null || APT_PKGS+=(python3-venv)
 
 steps_init $((1 + ${#COMPONENTS[@]}))
 

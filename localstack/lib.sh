@@ -278,12 +278,13 @@ as_pg_user() {
 
 # Bin targets of the workspace (one name per line); fails if the workspace does not resolve.
 workspace_bins() {
-  (cd "$ROOT_DIR" && cargo metadata --no-deps --format-version 1 2>/dev/null) |
-    python3 -c 'import json, sys
+  local meta
+  meta="$(cd "$ROOT_DIR" && cargo metadata --no-deps --format-version 1 2>/dev/null)" || return 1
+  python3 -c 'import json, sys
 for p in json.load(sys.stdin)["packages"]:
     for t in p["targets"]:
         if "bin" in t["kind"]:
-            print(t["name"])'
+            print(t["name"])' <<<"$meta"
 }
 
 # True when any function crate exists yet (functions/*/Cargo.toml).
