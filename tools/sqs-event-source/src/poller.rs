@@ -250,7 +250,12 @@ impl Poller {
             if left.is_zero() {
                 break;
             }
+            // WaitTimeSeconds is whole seconds: spend a sub-second remainder sleeping, then
+            // take whatever arrived meanwhile with a last non-waiting receive.
             let wait = (left.as_secs() as u32).min(self.wait_time_seconds.max(1));
+            if wait == 0 {
+                tokio::time::sleep(left).await;
+            }
             match self.receive(q, size - batch.len() as u32, wait).await {
                 Ok(more) => batch.extend(more),
                 Err(e) => {
