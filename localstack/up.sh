@@ -20,7 +20,7 @@ for arg in "$@"; do
   case "$arg" in
     --reload) export LOCAL_WATCH_RELOAD=1 ;;
     --no-functions) WITH_FUNCTIONS=0 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) die "unknown argument: $arg" ;;
   esac
 done
