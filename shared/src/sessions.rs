@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::events::{EventEnvelope, USER_LOGGED_IN, UserLoggedIn};
 use chrono::{DateTime, SecondsFormat, Utc};
-use chrono_humanize::{Accuracy, HumanTime, Tense};
+use chrono_humanize::HumanTime;
 use serde::Serialize;
 use std::future::Future;
 use uuid::Uuid;
@@ -90,7 +90,9 @@ pub fn validate_username(raw: Option<&str>) -> Result<&str, AppError> {
 pub fn relative_to(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     // Clock skew between writers must not turn a just-finished login into "in a few seconds".
     let delta = (at - now).min(chrono::Duration::zero());
-    HumanTime::from(delta).to_text_en(Accuracy::Rough, Tense::Past)
+    // HumanTime's Display says "now" for the last few seconds and "5 minutes ago" after, as
+    // moment's fromNow() does; `to_text_en(.., Tense::Past)` would say "now ago".
+    HumanTime::from(delta).to_string()
 }
 
 pub async fn last_connection<D: UserDirectory, S: SessionStore>(
@@ -207,8 +209,15 @@ mod tests {
     }
 
     #[test]
-    fn future_timestamps_read_as_now() {
+    fn relative_times_read_like_moment() {
         let now = Utc::now();
-        assert_eq!(relative_to(now + chrono::Duration::seconds(3), now), relative_to(now, now));
+        let ago = |secs: i64| relative_to(now - chrono::Duration::seconds(secs), now);
+        assert_eq!(ago(0), "now");
+        assert_eq!(ago(2), "now");
+        assert_eq!(ago(90), "a minute ago");
+        assert_eq!(ago(3 * 3600), "3 hours ago");
+        assert_eq!(ago(2 * 86400), "2 days ago");
+        // Clock skew: a timestamp slightly in the future reads as now.
+        assert_eq!(relative_to(now + chrono::Duration::seconds(3), now), "now");
     }
 }
