@@ -37,7 +37,7 @@ pub fn source_ip(req: &Request) -> Option<String> {
     }
 }
 
-fn body_bytes(req: &Request) -> &[u8] {
+pub fn body_bytes(req: &Request) -> &[u8] {
     match req.body() {
         Body::Empty => &[],
         Body::Text(t) => t.as_bytes(),
@@ -110,16 +110,45 @@ struct ErrorBody<'a> {
     request_id: &'a str,
 }
 
-/// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
-pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
+/// Logs an error on its way to the client (every rendering calls this): internal errors with
+/// their detail, dependency failures as warnings, client mistakes as info.
+pub fn log_error(err: &AppError) {
     match err {
         AppError::Internal(_) => tracing::error!(error = %err, code = err.code(), "request failed"),
         AppError::Unavailable { .. } => tracing::warn!(error = %err, code = err.code(), "dependency unavailable"),
         _ => tracing::info!(code = err.code(), status = err.status(), "request rejected"),
     }
+}
+
+/// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
+pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
+    log_error(err);
     let mut resp = json(err.status(), &ErrorBody { error: err.public_message(), code: err.code(), request_id });
     if matches!(err, AppError::Unavailable { .. }) {
         resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    resp
+}
+
+/// Seed 004's response envelope: `{"status": "success"|"error", "message": …, "data": …}`.
+pub fn envelope<T: Serialize>(status: u16, message: &str, data: &T) -> Response<Body> {
+    json(status, &serde_json::json!({ "status": "success", "message": message, "data": data }))
+}
+
+/// Errors in seed 004's envelope, with the same stable code and request id as everywhere else.
+pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Body> {
+    let plain = error_response(err, request_id);
+    let (parts, _) = plain.into_parts();
+    let body = serde_json::json!({
+        "status": "error",
+        "message": err.public_message(),
+        "data": null,
+        "code": err.code(),
+        "requestId": request_id,
+    });
+    let mut resp = json(err.status(), &body);
+    for (name, value) in parts.headers.iter() {
+        resp.headers_mut().insert(name, value.clone());
     }
     resp
 }
@@ -131,12 +160,30 @@ where
     F: Fn(Request) -> Fut + Send + Sync,
     Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
 {
+    serve_with(error_response, handler).await
+}
+
+/// [`serve`] for the v1 API: errors rendered in seed 004's envelope.
+pub async fn serve_enveloped<F, Fut>(handler: F) -> Result<(), Error>
+where
+    F: Fn(Request) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+{
+    serve_with(envelope_error_response, handler).await
+}
+
+/// [`serve`] with a chosen rendering of errors (JSON, envelope, SOAP fault).
+pub async fn serve_with<F, Fut>(render_error: fn(&AppError, &str) -> Response<Body>, handler: F) -> Result<(), Error>
+where
+    F: Fn(Request) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<Response<Body>, AppError>> + Send,
+{
     let handler = &handler;
     lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
         let request_id = request_id(&req);
         let resp = match handler(req).await {
             Ok(resp) => resp,
-            Err(err) => error_response(&err, &request_id),
+            Err(err) => render_error(&err, &request_id),
         };
         Ok::<_, Error>(with_common_headers(resp, &request_id))
     }))

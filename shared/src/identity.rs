@@ -106,6 +106,22 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// Space-separated scopes (RFC 8693 style), derived from the role.
+    #[serde(default)]
+    pub scope: String,
+    /// Login session (seed 004) the token belongs to, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Tenant of the user (seed 003), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+}
+
+pub fn scope_for_role(role: &str) -> &'static str {
+    match role {
+        "admin" => "api admin",
+        _ => "api",
+    }
 }
 
 pub struct IssuedToken {
@@ -139,6 +155,12 @@ impl TokenService {
     }
 
     pub fn issue(&self, user: &UserRecord) -> Result<IssuedToken, AppError> {
+        self.issue_with(user, uuid::Uuid::new_v4().to_string(), None)
+    }
+
+    /// Issues a token with a chosen `jti` (known before the token, so it can be stored in the
+    /// same transaction as the refresh token issued with it) and an optional login session.
+    pub fn issue_with(&self, user: &UserRecord, jti: String, session: Option<uuid::Uuid>) -> Result<IssuedToken, AppError> {
         let now = chrono::Utc::now().timestamp();
         let ttl = self.config.ttl.as_secs();
         let claims = Claims {
@@ -149,7 +171,10 @@ impl TokenService {
             aud: self.config.audience.clone(),
             iat: now,
             exp: now + ttl as i64,
-            jti: uuid::Uuid::new_v4().to_string(),
+            jti,
+            scope: scope_for_role(&user.role).to_string(),
+            sid: session.map(|s| s.to_string()),
+            tenant: user.tenant_id.clone(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::internal(format!("signing token failed: {e}")))?;
@@ -177,6 +202,7 @@ pub struct UserRecord {
     pub username: String,
     pub role: String,
     pub password_hash: String,
+    pub tenant_id: Option<String>,
 }
 
 /// Login request body. Unknown fields are refused so typos do not pass silently.
@@ -214,26 +240,56 @@ pub struct LoginContext {
     pub source_ip: Option<String>,
 }
 
+/// A refresh token as stored: only its SHA-256, never the token itself.
+#[derive(Debug, Clone)]
+pub struct StoredRefresh {
+    pub hash: Vec<u8>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The access token issued together with it (revoked with its family).
+    pub access_jti: String,
+}
+
+/// A login session (seed 004) opened by a login, with its first refresh token.
+#[derive(Debug, Clone)]
+pub struct SessionStart {
+    pub id: uuid::Uuid,
+    pub user_agent: Option<String>,
+    pub source_ip: Option<String>,
+    pub refresh: StoredRefresh,
+}
+
 pub trait UserStore: Send + Sync {
     fn find_by_username(
         &self,
         username: &str,
     ) -> impl Future<Output = Result<Option<UserRecord>, AppError>> + Send;
 
-    /// Records a successful login and queues its event in the outbox, in one transaction:
-    /// either both happen or neither does. `new_hash` upgrades the stored hash.
+    /// Records a successful login (and its session, if any) and queues its event in the
+    /// outbox, in one transaction: all of it happens or none. `new_hash` upgrades the stored hash.
     fn complete_login(
         &self,
         user_id: i64,
         new_hash: Option<String>,
+        session: Option<&SessionStart>,
         queue: &str,
         event: &EventEnvelope,
     ) -> impl Future<Output = Result<(), AppError>> + Send;
 }
 
+/// Where issued access tokens are registered (DynamoDB with TTL, what Redis did in seed 002).
+/// A token is valid only while its entry exists: logout deletes it, everywhere at once.
+pub trait TokenStore: Send + Sync {
+    fn register(&self, claims: &Claims) -> impl Future<Output = Result<(), AppError>> + Send;
+    fn is_active(&self, jti: &str) -> impl Future<Output = Result<bool, AppError>> + Send;
+    fn revoke(&self, jti: &str) -> impl Future<Output = Result<(), AppError>> + Send;
+}
+
 pub struct LoginOutcome {
+    pub user: UserRecord,
     pub token: IssuedToken,
     pub event: EventEnvelope,
+    /// The session id and the refresh token (plain, returned once to the client).
+    pub session: Option<(uuid::Uuid, String)>,
 }
 
 fn invalid_credentials() -> AppError {
@@ -241,40 +297,172 @@ fn invalid_credentials() -> AppError {
     AppError::unauthorized("INVALID_CREDENTIALS", "invalid username or password")
 }
 
-pub async fn login<S: UserStore>(
-    store: &S,
-    hasher: &PasswordHasher,
-    tokens: &TokenService,
-    credentials: &Credentials,
-    context: &LoginContext,
-) -> Result<LoginOutcome, AppError> {
-    credentials.validate()?;
-    let Some(user) = store.find_by_username(credentials.username.trim()).await? else {
-        hasher.verify_dummy(&credentials.password);
-        return Err(invalid_credentials());
+/// 32 random bytes, base64url: an opaque refresh token and the hash it is stored under.
+pub fn new_refresh_token() -> (String, Vec<u8>) {
+    use base64::Engine as _;
+    use pbkdf2::password_hash::rand_core::RngCore as _;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = refresh_token_hash(&token);
+    (token, hash)
+}
+
+pub fn refresh_token_hash(token: &str) -> Vec<u8> {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Everything the auth functions share: users, the token store, hashing and signing.
+pub struct Identity<U, T> {
+    pub users: U,
+    pub token_store: T,
+    pub hasher: PasswordHasher,
+    pub tokens: TokenService,
+    pub refresh_ttl: std::time::Duration,
+}
+
+impl<U: UserStore, T: TokenStore> Identity<U, T> {
+    /// Checks the credentials, issues an access token registered in the token store and, when
+    /// `with_session`, a login session with a refresh token; queues `UserLoggedIn`.
+    pub async fn login(
+        &self,
+        credentials: &Credentials,
+        context: &LoginContext,
+        source: &str,
+        with_session: bool,
+    ) -> Result<LoginOutcome, AppError> {
+        credentials.validate()?;
+        let Some(user) = self.users.find_by_username(credentials.username.trim()).await? else {
+            self.hasher.verify_dummy(&credentials.password);
+            return Err(invalid_credentials());
+        };
+        let needs_rehash = match self.hasher.verify(&credentials.password, &user.password_hash) {
+            Verification::Invalid => return Err(invalid_credentials()),
+            Verification::Valid { needs_rehash } => needs_rehash,
+        };
+        let new_hash = if needs_rehash { Some(self.hasher.hash(&credentials.password)?) } else { None };
+        let jti = uuid::Uuid::new_v4().to_string();
+        let (session, refresh_plain) = if with_session {
+            let (plain, hash) = new_refresh_token();
+            let start = SessionStart {
+                id: uuid::Uuid::now_v7(),
+                user_agent: context.user_agent.clone(),
+                source_ip: context.source_ip.clone(),
+                refresh: StoredRefresh { hash, expires_at: refresh_expiry(self.refresh_ttl), access_jti: jti.clone() },
+            };
+            (Some(start), Some(plain))
+        } else {
+            (None, None)
+        };
+        let token = self.tokens.issue_with(&user, jti, session.as_ref().map(|s| s.id))?;
+        let event = EventEnvelope::new(
+            USER_LOGGED_IN,
+            source,
+            UserLoggedIn {
+                user_id: user.id,
+                username: user.username.clone(),
+                user_agent: context.user_agent.clone(),
+                source_ip: context.source_ip.clone(),
+                token_id: Some(token.claims.jti.clone()),
+            },
+        )
+        .map_err(AppError::internal)?;
+        // Registered first: a token the client receives is always known to the store. If the
+        // transaction then fails, the orphan entry only expires.
+        self.token_store.register(&token.claims).await?;
+        self.users
+            .complete_login(user.id, new_hash, session.as_ref(), crate::config::AUTH_EVENTS, &event)
+            .await?;
+        let session = session.zip(refresh_plain).map(|(s, plain)| (s.id, plain));
+        Ok(LoginOutcome { user, token, event, session })
+    }
+
+    /// Verifies an `Authorization: Bearer` header: signature, algorithm, issuer, audience,
+    /// expiry, then that the token was not revoked. Fails closed when the store is down.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Claims, AppError> {
+        let token = bearer_token(authorization)?;
+        let claims = self.tokens.verify(token)?;
+        if !self.token_store.is_active(&claims.jti).await? {
+            return Err(AppError::unauthorized("TOKEN_REVOKED", "the token has been revoked"));
+        }
+        Ok(claims)
+    }
+
+    /// RFC 7662: any token that is not currently valid is simply `active: false`.
+    pub async fn introspect(&self, token: &str) -> Result<Introspection, AppError> {
+        let Ok(claims) = self.tokens.verify(token) else {
+            return Ok(Introspection::inactive());
+        };
+        if !self.token_store.is_active(&claims.jti).await? {
+            return Ok(Introspection::inactive());
+        }
+        Ok(Introspection::from_claims(claims))
+    }
+}
+
+pub fn refresh_expiry(ttl: std::time::Duration) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(30))
+}
+
+pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AppError> {
+    let header = authorization.map(str::trim).filter(|h| !h.is_empty());
+    let Some(header) = header else {
+        return Err(AppError::unauthorized("MISSING_TOKEN", "an Authorization: Bearer token is required"));
     };
-    let needs_rehash = match hasher.verify(&credentials.password, &user.password_hash) {
-        Verification::Invalid => return Err(invalid_credentials()),
-        Verification::Valid { needs_rehash } => needs_rehash,
-    };
-    let new_hash = if needs_rehash { Some(hasher.hash(&credentials.password)?) } else { None };
-    let token = tokens.issue(&user)?;
-    let event = EventEnvelope::new(
-        USER_LOGGED_IN,
-        "identity.login",
-        UserLoggedIn {
-            user_id: user.id,
-            username: user.username.clone(),
-            user_agent: context.user_agent.clone(),
-            source_ip: context.source_ip.clone(),
-            token_id: Some(token.claims.jti.clone()),
-        },
-    )
-    .map_err(AppError::internal)?;
-    store
-        .complete_login(user.id, new_hash, crate::config::AUTH_EVENTS, &event)
-        .await?;
-    Ok(LoginOutcome { token, event })
+    match header.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
+        _ => Err(AppError::unauthorized("INVALID_TOKEN", "the Authorization header must be 'Bearer <token>'")),
+    }
+}
+
+/// RFC 7662 introspection response, with this system's role and tenant claims.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Introspection {
+    pub active: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub details: Option<IntrospectionDetails>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct IntrospectionDetails {
+    pub sub: String,
+    pub username: String,
+    pub scope: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub iss: String,
+    pub aud: String,
+    pub jti: String,
+    pub token_type: &'static str,
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+impl Introspection {
+    pub fn inactive() -> Self {
+        Self { active: false, details: None }
+    }
+
+    pub fn from_claims(c: Claims) -> Self {
+        Self {
+            active: true,
+            details: Some(IntrospectionDetails {
+                sub: c.sub,
+                username: c.username,
+                scope: c.scope,
+                exp: c.exp,
+                iat: c.iat,
+                iss: c.iss,
+                aud: c.aud,
+                jti: c.jti,
+                token_type: "Bearer",
+                role: c.role,
+                tenant_id: c.tenant,
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -296,7 +484,7 @@ mod tests {
     }
 
     fn user(hash: String) -> UserRecord {
-        UserRecord { id: 1, username: "alice".into(), role: "user".into(), password_hash: hash }
+        UserRecord { id: 1, username: "alice".into(), role: "user".into(), password_hash: hash, tenant_id: None }
     }
 
     #[derive(Default)]
@@ -313,11 +501,39 @@ mod tests {
             &self,
             user_id: i64,
             new_hash: Option<String>,
+            _session: Option<&SessionStart>,
             queue: &str,
             _event: &EventEnvelope,
         ) -> Result<(), AppError> {
             self.logins.lock().unwrap().push((user_id, new_hash, queue.to_string()));
             Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct MemoryTokens(Mutex<Vec<String>>);
+
+    impl TokenStore for MemoryTokens {
+        async fn register(&self, claims: &Claims) -> Result<(), AppError> {
+            self.0.lock().unwrap().push(claims.jti.clone());
+            Ok(())
+        }
+        async fn is_active(&self, jti: &str) -> Result<bool, AppError> {
+            Ok(self.0.lock().unwrap().iter().any(|j| j == jti))
+        }
+        async fn revoke(&self, jti: &str) -> Result<(), AppError> {
+            self.0.lock().unwrap().retain(|j| j != jti);
+            Ok(())
+        }
+    }
+
+    fn identity(users: MemoryStore, iterations: u32) -> Identity<MemoryStore, MemoryTokens> {
+        Identity {
+            users,
+            token_store: MemoryTokens::default(),
+            hasher: PasswordHasher::new(iterations).unwrap(),
+            tokens: TokenService::new(jwt_config(&"k".repeat(32))),
+            refresh_ttl: Duration::from_secs(3600),
         }
     }
 
@@ -362,44 +578,67 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn login_succeeds_and_queues_event_in_the_same_step() {
-        let hasher = PasswordHasher::new(FAST).unwrap();
-        let store = MemoryStore { users: vec![user(hasher.hash("pw").unwrap())], ..Default::default() };
-        let tokens = TokenService::new(jwt_config(&"k".repeat(32)));
+    async fn login_succeeds_registers_the_token_and_queues_the_event() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryStore { users: vec![user(hash)], ..Default::default() }, FAST);
         let creds = Credentials { username: "alice".into(), password: "pw".into() };
-        let out = login(&store, &hasher, &tokens, &creds, &LoginContext::default()).await.unwrap();
+        let out = id.login(&creds, &LoginContext::default(), "test", false).await.unwrap();
         assert_eq!(out.event.event_type, USER_LOGGED_IN);
         let data: UserLoggedIn = out.event.data_as().unwrap();
         assert_eq!(data.token_id.as_deref(), Some(out.token.claims.jti.as_str()));
-        assert_eq!(store.logins.lock().unwrap().as_slice(), &[(1, None, "auth-events".to_string())]);
+        assert_eq!(id.users.logins.lock().unwrap().as_slice(), &[(1, None, "auth-events".to_string())]);
+        assert!(out.session.is_none());
+        let header = format!("Bearer {}", out.token.token);
+        assert_eq!(id.authenticate(Some(&header)).await.unwrap().sub, "1");
+        assert!(id.introspect(&out.token.token).await.unwrap().active);
+
+        id.token_store.revoke(&out.token.claims.jti).await.unwrap();
+        assert_eq!(id.authenticate(Some(&header)).await.unwrap_err().code(), "TOKEN_REVOKED");
+        assert_eq!(id.introspect(&out.token.token).await.unwrap(), Introspection::inactive());
+    }
+
+    #[tokio::test]
+    async fn session_login_returns_a_refresh_token_tied_to_the_session() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryStore { users: vec![user(hash)], ..Default::default() }, FAST);
+        let creds = Credentials { username: "alice".into(), password: "pw".into() };
+        let out = id.login(&creds, &LoginContext::default(), "test", true).await.unwrap();
+        let (sid, refresh) = out.session.unwrap();
+        assert_eq!(out.token.claims.sid, Some(sid.to_string()));
+        assert!(refresh.len() >= 43);
     }
 
     #[tokio::test]
     async fn unknown_user_and_wrong_password_get_the_same_answer() {
-        let hasher = PasswordHasher::new(FAST).unwrap();
-        let store = MemoryStore { users: vec![user(hasher.hash("pw").unwrap())], ..Default::default() };
-        let tokens = TokenService::new(jwt_config(&"k".repeat(32)));
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryStore { users: vec![user(hash)], ..Default::default() }, FAST);
         let ctx = LoginContext::default();
         let wrong = Credentials { username: "alice".into(), password: "nope".into() };
         let unknown = Credentials { username: "bob".into(), password: "pw".into() };
-        let a = login(&store, &hasher, &tokens, &wrong, &ctx).await.err().unwrap();
-        let b = login(&store, &hasher, &tokens, &unknown, &ctx).await.err().unwrap();
+        let a = id.login(&wrong, &ctx, "t", false).await.err().unwrap();
+        let b = id.login(&unknown, &ctx, "t", false).await.err().unwrap();
         assert_eq!((a.status(), a.code(), a.public_message()), (b.status(), b.code(), b.public_message()));
         assert_eq!(a.status(), 401);
-        assert!(store.logins.lock().unwrap().is_empty());
+        assert!(id.users.logins.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn outdated_hash_is_upgraded_on_login() {
-        let old = PasswordHasher::new(FAST).unwrap();
-        let current = PasswordHasher::new(FAST + 1).unwrap();
-        let store = MemoryStore { users: vec![user(old.hash("pw").unwrap())], ..Default::default() };
-        let tokens = TokenService::new(jwt_config(&"k".repeat(32)));
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryStore { users: vec![user(hash)], ..Default::default() }, FAST + 1);
         let creds = Credentials { username: "alice".into(), password: "pw".into() };
-        login(&store, &current, &tokens, &creds, &LoginContext::default()).await.unwrap();
-        let logins = store.logins.lock().unwrap();
+        id.login(&creds, &LoginContext::default(), "t", false).await.unwrap();
+        let logins = id.users.logins.lock().unwrap();
         let new_hash = logins[0].1.as_deref().unwrap();
-        assert_eq!(current.verify("pw", new_hash), Verification::Valid { needs_rehash: false });
+        assert_eq!(id.hasher.verify("pw", new_hash), Verification::Valid { needs_rehash: false });
+    }
+
+    #[test]
+    fn bearer_header_is_parsed_strictly() {
+        assert_eq!(bearer_token(None).unwrap_err().code(), "MISSING_TOKEN");
+        assert_eq!(bearer_token(Some("Basic abc")).unwrap_err().code(), "INVALID_TOKEN");
+        assert_eq!(bearer_token(Some("Bearer ")).unwrap_err().code(), "INVALID_TOKEN");
+        assert_eq!(bearer_token(Some("bearer abc")).unwrap(), "abc");
     }
 
     #[test]
@@ -408,5 +647,23 @@ mod tests {
         assert_eq!(empty.validate().unwrap_err().code(), "VALIDATION_FAILED");
         let long = Credentials { username: "a".repeat(65), password: "x".into() };
         assert_eq!(long.validate().unwrap_err().status(), 400);
+    }
+}
+
+pub mod refresh;
+pub mod registration;
+pub use registration::{NewUser, Registration, RegistrationStore, register};
+
+#[cfg(all(feature = "postgres", feature = "dynamodb"))]
+impl Identity<crate::adapters::postgres::Postgres, crate::adapters::dynamodb::DynamoTokens> {
+    /// The production wiring: users in PostgreSQL, tokens in DynamoDB, settings from the env.
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::error::ConfigError> {
+        Ok(Self {
+            users: crate::adapters::postgres::Postgres::from_env()?,
+            token_store: crate::adapters::dynamodb::DynamoTokens::from_env(sdk)?,
+            hasher: PasswordHasher::from_env()?,
+            tokens: TokenService::new(JwtConfig::from_env()?),
+            refresh_ttl: std::time::Duration::from_secs(crate::config::parse_or("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600u64)?),
+        })
     }
 }

@@ -15,7 +15,11 @@ pub mod identity;
 pub mod sessions;
 
 #[cfg(feature = "http")]
+pub mod cors;
+#[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "soap")]
+pub mod soap;
 #[cfg(feature = "consumer")]
 pub mod consumer;
 

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 #[cfg(feature = "mongo")]
 pub mod mongo;
 #[cfg(feature = "postgres")]

@@ -118,7 +118,7 @@ impl crate::identity::UserStore for Postgres {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1)",
+                "SELECT id, username, role, password_hash, tenant_id FROM users WHERE lower(username) = lower($1)",
                 &[&username],
             )
             .await
@@ -128,6 +128,7 @@ impl crate::identity::UserStore for Postgres {
             username: r.get(1),
             role: r.get(2),
             password_hash: r.get(3),
+            tenant_id: r.get(4),
         }))
     }
 
@@ -135,11 +136,21 @@ impl crate::identity::UserStore for Postgres {
         &self,
         user_id: i64,
         new_hash: Option<String>,
+        session: Option<&crate::identity::SessionStart>,
         queue: &str,
         event: &EventEnvelope,
     ) -> Result<(), AppError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
+        if let Some(s) = session {
+            tx.execute(
+                "INSERT INTO login_sessions (id, user_id, user_agent, source_ip) VALUES ($1, $2, $3, $4)",
+                &[&s.id, &user_id, &s.user_agent, &s.source_ip],
+            )
+            .await
+            .map_err(db_error)?;
+            insert_refresh(&tx, s.id, user_id, &s.refresh).await?;
+        }
         tx.execute(
             "UPDATE users SET last_login_at = now(), \
              password_hash = COALESCE($2, password_hash), \
@@ -149,6 +160,218 @@ impl crate::identity::UserStore for Postgres {
         )
         .await
         .map_err(db_error)?;
+        insert_claimed_outbox(&tx, queue, event).await?;
+        tx.commit().await.map_err(db_error)
+    }
+}
+
+#[cfg(feature = "identity")]
+async fn insert_refresh(
+    tx: &deadpool_postgres::Transaction<'_>,
+    family: uuid::Uuid,
+    user_id: i64,
+    refresh: &crate::identity::StoredRefresh,
+) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, access_jti, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        &[&refresh.hash, &family, &user_id, &refresh.access_jti, &refresh.expires_at],
+    )
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+fn unique_violation(e: &tokio_postgres::Error) -> Option<&str> {
+    e.as_db_error()
+        .filter(|d| *d.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+        .and_then(|d| d.constraint())
+}
+
+#[cfg(feature = "identity")]
+impl crate::identity::RegistrationStore for Postgres {
+    async fn insert_user<F>(
+        &self,
+        username: &str,
+        email: &str,
+        password_hash: &str,
+        event: F,
+    ) -> Result<(crate::identity::NewUser, crate::outbox::OutboxEntry), AppError>
+    where
+        F: FnOnce(&crate::identity::NewUser) -> Result<crate::outbox::OutboxEntry, AppError> + Send,
+    {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let row = tx
+            .query_one(
+                "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) \
+                 RETURNING id, username, email, role, created_at",
+                &[&username, &email, &password_hash],
+            )
+            .await
+            .map_err(|e| match unique_violation(&e) {
+                Some("users_email_key") => AppError::conflict("EMAIL_TAKEN", "that email is already registered"),
+                Some(_) => AppError::conflict("USERNAME_TAKEN", "that username is already registered"),
+                None => db_error(e),
+            })?;
+        let user = crate::identity::NewUser {
+            id: row.get(0),
+            username: row.get(1),
+            email: row.get(2),
+            role: row.get(3),
+            created_at: row.get(4),
+        };
+        let entry = event(&user)?;
+        insert_claimed_outbox(&tx, &entry.queue, &entry.event).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok((user, entry))
+    }
+}
+
+#[cfg(feature = "identity")]
+impl crate::identity::refresh::RefreshStore for Postgres {
+    async fn rotate(
+        &self,
+        presented_hash: &[u8],
+        next: &crate::identity::StoredRefresh,
+    ) -> Result<crate::identity::refresh::Rotation, AppError> {
+        use crate::identity::refresh::Rotation;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let row = tx
+            .query_opt(
+                "SELECT rt.family_id, rt.used_at IS NOT NULL OR rt.revoked_at IS NOT NULL OR ls.ended_at IS NOT NULL, \
+                        rt.expires_at < now(), u.id, u.username, u.role, u.password_hash, u.tenant_id \
+                 FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id JOIN login_sessions ls ON ls.id = rt.family_id \
+                 WHERE rt.token_hash = $1 FOR UPDATE OF rt",
+                &[&presented_hash],
+            )
+            .await
+            .map_err(db_error)?;
+        let Some(row) = row else {
+            return Ok(Rotation::Unknown);
+        };
+        let family: uuid::Uuid = row.get(0);
+        let spent: bool = row.get(1);
+        let expired: bool = row.get(2);
+        if spent {
+            let revoked = tx
+                .query(
+                    "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 RETURNING access_jti",
+                    &[&family],
+                )
+                .await
+                .map_err(db_error)?;
+            tx.execute(
+                "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'refresh_token_reuse') WHERE id = $1",
+                &[&family],
+            )
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+            return Ok(Rotation::Reused { revoked_access_jtis: revoked.iter().map(|r| r.get(0)).collect() });
+        }
+        if expired {
+            return Ok(Rotation::Expired);
+        }
+        let user = crate::identity::UserRecord {
+            id: row.get(3),
+            username: row.get(4),
+            role: row.get(5),
+            password_hash: row.get(6),
+            tenant_id: row.get(7),
+        };
+        tx.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", &[&presented_hash])
+            .await
+            .map_err(db_error)?;
+        tx.execute("UPDATE login_sessions SET last_seen_at = now() WHERE id = $1", &[&family])
+            .await
+            .map_err(db_error)?;
+        insert_refresh(&tx, family, user.id, next).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Rotation::Rotated { user, session_id: family })
+    }
+
+    async fn record_logout(
+        &self,
+        user_id: i64,
+        session_id: Option<uuid::Uuid>,
+        queue: &str,
+        event: &EventEnvelope,
+    ) -> Result<Vec<String>, AppError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let mut jtis = Vec::new();
+        if let Some(session) = session_id {
+            tx.execute(
+                "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'logout') \
+                 WHERE id = $1 AND user_id = $2",
+                &[&session, &user_id],
+            )
+            .await
+            .map_err(db_error)?;
+            let rows = tx
+                .query(
+                    "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 AND user_id = $2 RETURNING access_jti",
+                    &[&session, &user_id],
+                )
+                .await
+                .map_err(db_error)?;
+            jtis = rows.iter().map(|r| r.get(0)).collect();
+        }
+        insert_claimed_outbox(&tx, queue, event).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(jtis)
+    }
+}
+
+/// A user as others may see it (no password material).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub tenant_id: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Postgres {
+    pub async fn profile(&self, user_id: i64) -> Result<Option<UserProfile>, AppError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT id, username, email, role, tenant_id, created_at, last_login_at FROM users WHERE id = $1",
+                &[&user_id],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| UserProfile {
+            id: r.get(0),
+            username: r.get(1),
+            email: r.get(2),
+            role: r.get(3),
+            tenant_id: r.get(4),
+            created_at: r.get(5),
+            last_login_at: r.get(6),
+        }))
+    }
+
+    /// (id, username) of a user, case-insensitive: what the SOAP lookup returns.
+    pub async fn find_user_summary(&self, username: &str) -> Result<Option<(i64, String)>, AppError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT id, username FROM users WHERE lower(username) = lower($1)", &[&username])
+            .await
+            .map_err(db_error)?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    /// Queues an event that announces no database change (seed's GET /test-event).
+    pub async fn enqueue(&self, queue: &str, event: &EventEnvelope) -> Result<(), AppError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
         insert_claimed_outbox(&tx, queue, event).await?;
         tx.commit().await.map_err(db_error)
     }

@@ -1,0 +1,79 @@
+//! Amazon DynamoDB: the token store (what Redis was in seed 002). One item per access token,
+//! keyed by its `jti`, expiring through DynamoDB's TTL at the token's own expiry.
+
+use crate::error::{AppError, Dependency};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+#[derive(Clone)]
+pub struct DynamoTokens {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+fn dynamo_error<E: std::error::Error + Send + Sync + 'static>(e: aws_sdk_dynamodb::error::SdkError<E>) -> AppError {
+    AppError::unavailable(Dependency::Dynamodb, aws_sdk_dynamodb::error::DisplayErrorContext(e))
+}
+
+fn key(jti: &str) -> AttributeValue {
+    AttributeValue::S(format!("token#{jti}"))
+}
+
+impl DynamoTokens {
+    pub fn new(sdk: &aws_config::SdkConfig, table: String) -> Self {
+        Self { client: aws_sdk_dynamodb::Client::new(sdk), table }
+    }
+
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::error::ConfigError> {
+        Ok(Self::new(sdk, crate::config::required("TOKENS_TABLE")?))
+    }
+
+    pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
+        let out = self.client.describe_table().table_name(&self.table).send().await.map_err(dynamo_error)?;
+        let status = out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string());
+        Ok(Some(serde_json::json!({ "table": self.table, "status": status })))
+    }
+}
+
+#[cfg(feature = "identity")]
+impl crate::identity::TokenStore for DynamoTokens {
+    async fn register(&self, claims: &crate::identity::Claims) -> Result<(), AppError> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", key(&claims.jti))
+            .item("userId", AttributeValue::S(claims.sub.clone()))
+            .item("expiresAt", AttributeValue::N(claims.exp.to_string()));
+        if let Some(sid) = &claims.sid {
+            put = put.item("sessionId", AttributeValue::S(sid.clone()));
+        }
+        put.send().await.map_err(dynamo_error)?;
+        Ok(())
+    }
+
+    async fn is_active(&self, jti: &str) -> Result<bool, AppError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", key(jti))
+            .consistent_read(true)
+            .projection_expression("expiresAt")
+            .send()
+            .await
+            .map_err(dynamo_error)?;
+        // TTL deletion lags by up to days: an expired item still present is not active.
+        let now = chrono::Utc::now().timestamp();
+        Ok(out
+            .item()
+            .and_then(|i| i.get("expiresAt"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .is_some_and(|exp| exp > now))
+    }
+
+    async fn revoke(&self, jti: &str) -> Result<(), AppError> {
+        self.client.delete_item().table_name(&self.table).key("pk", key(jti)).send().await.map_err(dynamo_error)?;
+        Ok(())
+    }
+}
