@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
-pub use lambda_http::{Body, Error, Request, RequestExt, Response};
+pub use lambda_http::{Body, Error, Request, RequestExt, RequestPayloadExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;

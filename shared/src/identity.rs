@@ -667,3 +667,51 @@ impl Identity<crate::adapters::postgres::Postgres, crate::adapters::dynamodb::Dy
         })
     }
 }
+
+/// Clients allowed to call the introspection endpoint (RFC 7662 §2.1 requires the caller to
+/// authenticate): `INTROSPECTION_CLIENTS="tenant-service:<secret>,other:<secret>"`, checked
+/// with HTTP Basic. Secrets are compared as SHA-256 digests, so timing reveals nothing useful.
+pub struct IntrospectionClients {
+    clients: Vec<(String, Vec<u8>)>,
+}
+
+impl IntrospectionClients {
+    pub fn from_env() -> Result<Self, crate::error::ConfigError> {
+        let raw = crate::config::required("INTROSPECTION_CLIENTS")?;
+        let mut clients = Vec::new();
+        for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, secret) = pair.split_once(':').ok_or(crate::error::ConfigError::Invalid {
+                name: "INTROSPECTION_CLIENTS",
+                reason: "expected id:secret pairs separated by commas".into(),
+            })?;
+            if secret.len() < 16 {
+                return Err(crate::error::ConfigError::Invalid {
+                    name: "INTROSPECTION_CLIENTS",
+                    reason: format!("secret of client '{id}' must be at least 16 characters"),
+                });
+            }
+            clients.push((id.to_string(), refresh_token_hash(secret)));
+        }
+        Ok(Self { clients })
+    }
+
+    /// Returns the client id, or 401 INVALID_CLIENT.
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<&str, AppError> {
+        use base64::Engine as _;
+        let invalid = || AppError::unauthorized("INVALID_CLIENT", "client authentication failed");
+        let encoded = authorization
+            .and_then(|h| h.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+            .map(|(_, v)| v.trim())
+            .ok_or_else(invalid)?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| invalid())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| invalid())?;
+        let (id, secret) = decoded.split_once(':').ok_or_else(invalid)?;
+        let digest = refresh_token_hash(secret);
+        self.clients
+            .iter()
+            .find(|(known, expected)| known == id && *expected == digest)
+            .map(|(known, _)| known.as_str())
+            .ok_or_else(invalid)
+    }
+}

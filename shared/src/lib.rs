@@ -2,6 +2,7 @@
 //! (identity, sessions, events, outbox, health) over adapters named after the system they
 //! talk to. Cargo features keep each function's dependencies to what it uses.
 
+pub mod audit;
 pub mod config;
 pub mod error;
 pub mod events;

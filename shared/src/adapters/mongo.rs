@@ -9,11 +9,13 @@ use mongodb::{Client, Collection, IndexModel};
 use tokio::sync::OnceCell;
 
 pub const SESSIONS: &str = "sessions";
+pub const AUDIT: &str = "audit";
 
 pub struct Mongo {
     client: Client,
     database: String,
     indexes_ready: OnceCell<()>,
+    audit_indexes_ready: OnceCell<()>,
 }
 
 fn mongo_error(e: mongodb::error::Error) -> AppError {
@@ -47,7 +49,12 @@ impl Mongo {
         options.max_pool_size = Some(options.max_pool_size.unwrap_or(4).min(4));
         let client = Client::with_options(options)
             .map_err(|e| ConfigError::Invalid { name: "MONGO_URI", reason: e.to_string() })?;
-        Ok(Self { client, database: config.database.clone(), indexes_ready: OnceCell::new() })
+        Ok(Self {
+            client,
+            database: config.database.clone(),
+            indexes_ready: OnceCell::new(),
+            audit_indexes_ready: OnceCell::new(),
+        })
     }
 
     pub async fn from_env() -> Result<Self, ConfigError> {
@@ -123,5 +130,53 @@ impl crate::sessions::SessionStore for Mongo {
         Ok(latest
             .and_then(|d| d.get_datetime("startedAt").ok().copied())
             .and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis())))
+    }
+}
+
+impl Mongo {
+    async fn audit(&self) -> Result<Collection<Document>, AppError> {
+        let collection = self.client.database(&self.database).collection::<Document>(AUDIT);
+        self.audit_indexes_ready
+            .get_or_try_init(|| async {
+                let indexes = [
+                    IndexModel::builder()
+                        .keys(doc! { "eventId": 1 })
+                        .options(IndexOptions::builder().name("eventId_unique".to_string()).unique(true).build())
+                        .build(),
+                    IndexModel::builder()
+                        .keys(doc! { "userId": 1, "occurredAt": -1 })
+                        .options(IndexOptions::builder().name("userId_occurredAt".to_string()).build())
+                        .build(),
+                ];
+                collection.create_indexes(indexes).await.map(|_| ()).map_err(mongo_error)
+            })
+            .await?;
+        Ok(collection)
+    }
+}
+
+impl crate::audit::AuditTrail for Mongo {
+    async fn record(&self, r: &crate::audit::AuditRecord) -> Result<bool, AppError> {
+        let audit = self.audit().await?;
+        let data = bson::to_bson(&r.data).map_err(AppError::internal)?;
+        let document = doc! {
+            "eventId": r.event_id.to_string(),
+            "type": &r.event_type,
+            "occurredAt": bson::DateTime::from_millis(r.occurred_at.timestamp_millis()),
+            "source": &r.source,
+            "userId": r.user_id,
+            "username": r.username.as_deref(),
+            "data": data,
+            "recordedAt": bson::DateTime::now(),
+        };
+        match audit
+            .update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document })
+            .upsert(true)
+            .await
+        {
+            Ok(result) => Ok(result.upserted_id.is_some()),
+            Err(e) if is_duplicate_key(&e) => Ok(false),
+            Err(e) => Err(mongo_error(e)),
+        }
     }
 }
