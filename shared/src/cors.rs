@@ -165,12 +165,12 @@ mod tests {
         b.body(Body::Empty).unwrap()
     }
 
-    fn ok(_: Request) -> impl Future<Output = Result<Response<Body>, AppError>> {
-        async { Ok(Response::new(Body::Empty)) }
+    async fn ok(_: Request) -> Result<Response<Body>, AppError> {
+        Ok(Response::new(Body::Empty))
     }
 
-    fn fail(_: Request) -> impl Future<Output = Result<Response<Body>, AppError>> {
-        async { Err(AppError::not_found("USER_NOT_FOUND", "no such user")) }
+    async fn fail(_: Request) -> Result<Response<Body>, AppError> {
+        Err(AppError::not_found("USER_NOT_FOUND", "no such user"))
     }
 
     fn render(err: &AppError, _: &str) -> Response<Body> {

@@ -243,13 +243,10 @@ pub fn parse_envelope<const N: usize>(
         return Err(AppError::bad_request("EMPTY_BODY", "a SOAP envelope is required"));
     }
 
-    let mut reader = NsReader::from_str(text);
-    {
-        let config = reader.config_mut();
-        config.expand_empty_elements = true; // `<a/>` arrives as Start + End
-        config.check_end_names = true;
-        config.check_comments = true;
-    }
+    // Well-formedness (and the DOCTYPE ban) first, so a broken document is reported as such
+    // whatever its structure; then the SOAP structure.
+    check_well_formed(text)?;
+    let mut reader = reader(text);
 
     let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
     let mut stack: Vec<Frame> = Vec::new();
@@ -266,23 +263,11 @@ pub fn parse_envelope<const N: usize>(
         };
         let top = stack.last().copied();
         match event {
+            // Refused by `check_well_formed` already; never processed here either.
             Event::DocType(_) => {
-                return Err(AppError::bad_request(
-                    XML_DOCTYPE_FORBIDDEN,
-                    "DOCTYPE declarations are not allowed in SOAP messages",
-                ));
+                return Err(AppError::bad_request(XML_DOCTYPE_FORBIDDEN, "DOCTYPE declarations are not allowed"));
             }
-            Event::Decl(decl) => {
-                if let Some(encoding) = decl.encoding() {
-                    let encoding = encoding.map_err(|e| malformed(format!("bad XML declaration: {e}")))?;
-                    if !encoding.eq_ignore_ascii_case("utf-8") && !encoding.eq_ignore_ascii_case("us-ascii") {
-                        return Err(AppError::UnsupportedMediaType {
-                            code: "UNSUPPORTED_MEDIA_TYPE",
-                            message: "only UTF-8 SOAP requests are accepted".into(),
-                        });
-                    }
-                }
-            }
+            Event::Decl(_) => {}
             // SOAP 1.1 §3: "A SOAP message MUST NOT contain Processing Instructions."
             Event::PI(_) => return Err(invalid("processing instructions are not allowed in SOAP messages")),
             Event::Comment(_) => {}
@@ -420,6 +405,83 @@ pub fn parse_envelope<const N: usize>(
         out[i] = value.ok_or_else(|| invalid(format!("{operation} needs a <{}> element", fields[i])))?;
     }
     Ok(out)
+}
+
+fn reader(text: &str) -> NsReader<&[u8]> {
+    let mut reader = NsReader::from_str(text);
+    let config = reader.config_mut();
+    config.expand_empty_elements = true; // `<a/>` arrives as Start + End
+    config.check_end_names = true;
+    config.check_comments = true;
+    reader
+}
+
+/// One pass over the whole document: XML well-formedness as far as quick-xml checks it, plus
+/// what it leaves to us (one root, no text outside it, defined references, declared prefixes,
+/// valid attributes, closed elements), UTF-8 only, and no DOCTYPE at all.
+fn check_well_formed(text: &str) -> Result<(), AppError> {
+    let mut reader = reader(text);
+    let (mut depth, mut roots) = (0usize, 0usize);
+    loop {
+        let (ns, event) = reader.read_resolved_event().map_err(xml_error)?;
+        if let ResolveResult::Unknown(prefix) = ns {
+            return Err(malformed(format!("namespace prefix '{prefix}' is not declared")));
+        }
+        match event {
+            Event::DocType(_) => {
+                return Err(AppError::bad_request(
+                    XML_DOCTYPE_FORBIDDEN,
+                    "DOCTYPE declarations are not allowed in SOAP messages",
+                ));
+            }
+            Event::Decl(decl) => {
+                if let Some(encoding) = decl.encoding() {
+                    let encoding = encoding.map_err(|e| malformed(format!("bad XML declaration: {e}")))?;
+                    if !encoding.eq_ignore_ascii_case("utf-8") && !encoding.eq_ignore_ascii_case("us-ascii") {
+                        return Err(AppError::UnsupportedMediaType {
+                            code: "UNSUPPORTED_MEDIA_TYPE",
+                            message: "only UTF-8 SOAP requests are accepted".into(),
+                        });
+                    }
+                }
+            }
+            Event::Start(start) => {
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 {
+                        return Err(malformed("more than one root element"));
+                    }
+                }
+                check_attributes(&start)?;
+                // Attribute prefixes must be declared too (element prefixes were checked above).
+                for attr in start.attributes().flatten() {
+                    if let (ResolveResult::Unknown(prefix), _) = reader.resolver().resolve_attribute(attr.key) {
+                        return Err(malformed(format!("namespace prefix '{prefix}' is not declared")));
+                    }
+                }
+                depth += 1;
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Text(t) if depth == 0 && !t.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) => {
+                return Err(malformed("text outside the root element"));
+            }
+            Event::CData(_) | Event::GeneralRef(_) if depth == 0 => {
+                return Err(malformed("content outside the root element"));
+            }
+            Event::GeneralRef(r) => {
+                resolve_reference(&r)?;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(malformed("the document ends inside an element"));
+    }
+    if roots == 0 {
+        return Err(malformed("the request has no root element"));
+    }
+    Ok(())
 }
 
 fn push_text(value: &mut Option<String>, text: &str) {
@@ -826,3 +888,456 @@ const LOOKUP_WSDL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </wsdl:service>
 </wsdl:definitions>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http;
+    use quick_xml::events::Event;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    const FIELDS: [&str; 3] = ["username", "email", "password"];
+
+    fn register_xml(inner: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:rust-lambda:users">
+  <soapenv:Body>
+    <tns:RegisterUser>{inner}</tns:RegisterUser>
+  </soapenv:Body>
+</soapenv:Envelope>"#
+        )
+    }
+
+    const ALICE: &str = "<tns:username>alice</tns:username><tns:email>alice@example.com</tns:email><tns:password>correct horse</tns:password>";
+
+    fn parse(xml: &str) -> Result<[String; 3], AppError> {
+        parse_envelope(xml.as_bytes(), "RegisterUser", FIELDS)
+    }
+
+    fn code(xml: &str) -> &'static str {
+        match parse(xml) {
+            Ok(v) => panic!("expected an error, parsed {v:?} from {xml}"),
+            Err(e) => e.code(),
+        }
+    }
+
+    fn req(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Request {
+        let mut b = http::Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    fn text_of(resp: &Response<Body>) -> &str {
+        match resp.body() {
+            Body::Text(t) => t,
+            other => panic!("text body expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_register_user() {
+        let [u, e, p] = parse(&register_xml(ALICE)).unwrap();
+        assert_eq!((u.as_str(), e.as_str(), p.as_str()), ("alice", "alice@example.com", "correct horse"));
+    }
+
+    #[test]
+    fn prefixes_are_free_only_namespaces_count() {
+        let variants = [
+            // other prefixes, declared on different elements
+            r#"<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><u:RegisterUser xmlns:u="urn:rust-lambda:users"><u:password>pw</u:password><u:email>a@x.io</u:email><u:username>bob</u:username></u:RegisterUser></S:Body></S:Envelope>"#,
+            // default namespace for the operation and its fields
+            r#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><RegisterUser xmlns="urn:rust-lambda:users"><username>bob</username><email>a@x.io</email><password>pw</password></RegisterUser></e:Body></e:Envelope>"#,
+            // unqualified fields (elementFormDefault="unqualified" clients)
+            r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:RegisterUser xmlns:m="urn:rust-lambda:users"><username>bob</username><email>a@x.io</email><password>pw</password></m:RegisterUser></soap:Body></soap:Envelope>"#,
+            // default namespace is SOAP's, operation prefixed; a prefix rebound deeper down
+            r#"<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/" xmlns:x="urn:other"><Header><x:Trace>1</x:Trace></Header><Body><x:RegisterUser xmlns:x="urn:rust-lambda:users"><x:username>bob</x:username><x:email>a@x.io</x:email><x:password>pw</x:password></x:RegisterUser></Body></Envelope>"#,
+        ];
+        for xml in variants {
+            let [u, e, p] = parse(xml).unwrap_or_else(|err| panic!("{err} in {xml}"));
+            assert_eq!((u.as_str(), e.as_str(), p.as_str()), ("bob", "a@x.io", "pw"), "{xml}");
+        }
+        // The right local names in the wrong namespaces are refused.
+        let wrong_ns = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:RegisterUser xmlns:m="urn:someone-else"><username>bob</username><email>a@x.io</email><password>pw</password></m:RegisterUser></soap:Body></soap:Envelope>"#;
+        assert_eq!(code(wrong_ns), INVALID_SOAP_REQUEST);
+        let field_wrong_ns = register_xml(r#"<x:username xmlns:x="urn:other">bob</x:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>"#);
+        assert_eq!(code(&field_wrong_ns), INVALID_SOAP_REQUEST);
+        let body_wrong_ns = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:o="urn:other"><o:Body/></soap:Envelope>"#;
+        assert_eq!(code(body_wrong_ns), INVALID_SOAP_REQUEST);
+    }
+
+    #[test]
+    fn cdata_references_comments_and_whitespace() {
+        let xml = register_xml(
+            "<!-- a comment --><tns:username>al<![CDATA[<i>&amp;</i>]]>ice</tns:username>\
+             <tns:email>a&#64;example.com</tns:email>\
+             <tns:password>&lt;&amp;&gt;&quot;&apos;&#x41;&#66;\u{e9}</tns:password>",
+        );
+        let [u, e, p] = parse(&xml).unwrap();
+        assert_eq!(u, "al<i>&amp;</i>ice"); // CDATA is literal: no reference inside is resolved
+        assert_eq!(e, "a@example.com");
+        assert_eq!(p, "<&>\"'AB\u{e9}");
+        // Empty and self-closed fields are present but empty (validation decides about them).
+        let [u, ..] = parse(&register_xml("<tns:username/><tns:email></tns:email><tns:password>x</tns:password>")).unwrap();
+        assert_eq!(u, "");
+        // A byte-order mark is fine.
+        assert!(parse(&format!("\u{feff}{}", register_xml(ALICE))).is_ok());
+    }
+
+    #[test]
+    fn doctype_is_refused_before_anything_is_declared_or_fetched() {
+        let xxe = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n{}",
+            register_xml("<tns:username>&e;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>")
+                .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        );
+        assert_eq!(code(&xxe), XML_DOCTYPE_FORBIDDEN);
+
+        let laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><t:RegisterUser xmlns:t="urn:rust-lambda:users"><t:username>&lol9;</t:username></t:RegisterUser></soap:Body></soap:Envelope>"#;
+        assert_eq!(code(laughs), XML_DOCTYPE_FORBIDDEN);
+
+        let parameter_entity = r#"<!DOCTYPE x [<!ENTITY % p SYSTEM "http://127.0.0.1:1/evil.dtd"> %p;]><x/>"#;
+        assert_eq!(code(parameter_entity), XML_DOCTYPE_FORBIDDEN);
+        let external_subset = r#"<!DOCTYPE soap:Envelope SYSTEM "http://127.0.0.1:1/soap.dtd"><x/>"#;
+        assert_eq!(code(external_subset), XML_DOCTYPE_FORBIDDEN);
+        // A DOCTYPE where none may stand is refused too, never processed.
+        let inside = register_xml("<!DOCTYPE x [<!ENTITY e \"boom\">]><tns:username>&e;</tns:username>");
+        assert!(matches!(code(&inside), XML_DOCTYPE_FORBIDDEN | MALFORMED_XML));
+    }
+
+    #[test]
+    fn undefined_entities_are_errors_never_text() {
+        let xml = register_xml("<tns:username>&xxe;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>");
+        assert_eq!(code(&xml), MALFORMED_XML);
+        let in_attribute = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" a="&xxe;"><soap:Body/></soap:Envelope>"#;
+        assert_eq!(code(in_attribute), MALFORMED_XML);
+        assert_eq!(code(&register_xml("<tns:username>&#0;</tns:username>")), MALFORMED_XML);
+        assert_eq!(code(&register_xml("<tns:username>&#xD800;</tns:username>")), MALFORMED_XML);
+        assert_eq!(code(&register_xml("<tns:username>a & b</tns:username>")), MALFORMED_XML);
+    }
+
+    #[test]
+    fn malformed_xml_is_malformed() {
+        for xml in [
+            "not xml at all",
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>",
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body></soap:Envelope>",
+            "<a></b>",
+            "<a x='1' x='2'/>",
+            "<a x=1/>",
+            "<undeclared:Envelope/>",
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body/></soap:Envelope><second/>",
+            "text before <a/>",
+        ] {
+            assert_eq!(code(xml), MALFORMED_XML, "{xml}");
+        }
+        assert_eq!(
+            parse_envelope(b"<a>\xff\xfe</a>", "RegisterUser", FIELDS).unwrap_err().code(),
+            MALFORMED_XML
+        );
+        assert_eq!(code("  \n "), "EMPTY_BODY");
+    }
+
+    #[test]
+    fn wrong_envelopes_and_operations_are_invalid_soap_requests() {
+        let env = |body: &str| {
+            format!(r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:rust-lambda:users">{body}</soap:Envelope>"#)
+        };
+        let op = format!("<tns:RegisterUser>{ALICE}</tns:RegisterUser>");
+        let cases = [
+            ("root is not an Envelope".to_string(), format!("<tns:RegisterUser xmlns:tns=\"urn:rust-lambda:users\">{ALICE}</tns:RegisterUser>")),
+            ("no Body".into(), env("")),
+            ("only a Header".into(), env("<soap:Header/>")),
+            ("empty Body".into(), env("<soap:Body/>")),
+            ("two Bodies".into(), env(&format!("<soap:Body>{op}</soap:Body><soap:Body/>"))),
+            ("Header after Body".into(), env(&format!("<soap:Body>{op}</soap:Body><soap:Header/>"))),
+            ("two operations".into(), env(&format!("<soap:Body>{op}{op}</soap:Body>"))),
+            ("another operation".into(), env("<soap:Body><tns:DeleteUser/></soap:Body>")),
+            ("text in Body".into(), env(&format!("<soap:Body>hello{op}</soap:Body>"))),
+            ("missing field".into(), register_xml("<tns:username>a</tns:username><tns:password>p</tns:password>")),
+            ("duplicate field".into(), register_xml(&format!("{ALICE}<tns:username>mallory</tns:username>"))),
+            ("unknown field".into(), register_xml(&format!("{ALICE}<tns:role>admin</tns:role>"))),
+            ("element in a field".into(), register_xml("<tns:username><b>a</b></tns:username>")),
+            ("processing instruction".into(), register_xml(&format!("<?php evil() ?>{ALICE}"))),
+        ];
+        for (what, xml) in cases {
+            assert_eq!(code(&xml), INVALID_SOAP_REQUEST, "{what}: {xml}");
+        }
+        let soap12 = r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body/></env:Envelope>"#;
+        assert_eq!(code(soap12), SOAP_VERSION_MISMATCH);
+    }
+
+    #[test]
+    fn header_entries_are_ignored_unless_they_must_be_understood() {
+        let with_header = |header: &str| {
+            format!(
+                r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:rust-lambda:users"><soap:Header>{header}</soap:Header><soap:Body><tns:RegisterUser>{ALICE}</tns:RegisterUser></soap:Body></soap:Envelope>"#
+            )
+        };
+        assert!(parse(&with_header("<w:Security xmlns:w=\"urn:x\">text<w:Token>t</w:Token><![CDATA[x]]></w:Security>")).is_ok());
+        assert!(parse(&with_header("<w:Trace xmlns:w=\"urn:x\" soap:mustUnderstand=\"0\"/>")).is_ok());
+        // An attribute that is merely *named* mustUnderstand, outside the SOAP namespace, does not count.
+        assert!(parse(&with_header("<w:Trace xmlns:w=\"urn:x\" mustUnderstand=\"1\"/>")).is_ok());
+        assert_eq!(code(&with_header("<w:Security xmlns:w=\"urn:x\" soap:mustUnderstand=\"1\"/>")), SOAP_MUST_UNDERSTAND);
+        assert_eq!(
+            code(&with_header("<w:S xmlns:w=\"urn:x\" xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\" e:mustUnderstand=\" 1 \"/>")),
+            SOAP_MUST_UNDERSTAND
+        );
+        let deep = format!("{}{}", "<w:a xmlns:w=\"urn:x\">".repeat(40), "</w:a>".repeat(40));
+        assert_eq!(code(&with_header(&deep)), INVALID_SOAP_REQUEST);
+    }
+
+    #[test]
+    fn size_limit_is_64_kib() {
+        let base = register_xml(ALICE);
+        let pad = |to: usize| format!("{base}{}", " ".repeat(to - base.len()));
+        assert!(parse(&pad(MAX_SOAP_BYTES)).is_ok());
+        let err = parse(&pad(MAX_SOAP_BYTES + 1)).unwrap_err();
+        assert_eq!((err.status(), err.code()), (413, "PAYLOAD_TOO_LARGE"));
+    }
+
+    #[test]
+    fn requests_check_media_type_and_soap_action() {
+        let body = register_xml(ALICE);
+        let ok = |headers: &[(&str, &str)]| register_user(&req("POST", "/register", headers, &body));
+        assert_eq!(ok(&[("content-type", "text/xml; charset=utf-8")]).unwrap().username, "alice");
+        assert!(ok(&[("content-type", "text/xml; charset=\"UTF-8\""), ("soapaction", "\"urn:rust-lambda:users#RegisterUser\"")]).is_ok());
+        assert!(ok(&[("content-type", "application/xml"), ("soapaction", "\"\"")]).is_ok());
+        assert!(ok(&[]).is_ok());
+        for ct in ["application/json", "application/soap+xml", "text/xml; charset=iso-8859-1"] {
+            let e = ok(&[("content-type", ct)]).unwrap_err();
+            assert_eq!((e.status(), e.code()), (415, "UNSUPPORTED_MEDIA_TYPE"), "{ct}");
+        }
+        assert_eq!(ok(&[("soapaction", "\"urn:rust-lambda:users#GetUser\"")]).unwrap_err().code(), INVALID_SOAP_ACTION);
+        let latin1 = body.replace("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"");
+        assert_eq!(register_user(&req("POST", "/register", &[], &latin1)).unwrap_err().status(), 415);
+        let password_hidden = format!("{:?}", ok(&[]).unwrap());
+        assert!(!password_hidden.contains("correct horse"), "{password_hidden}");
+    }
+
+    #[test]
+    fn get_user_and_lookup_usernames() {
+        let xml = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetUser xmlns="urn:rust-lambda:users"><username>bob</username></GetUser></s:Body></s:Envelope>"#;
+        assert_eq!(get_user(&req("POST", "/user/soap", &[], xml)).unwrap().username, "bob");
+        assert_eq!(lookup_username(Some(" bob ")).unwrap(), "bob");
+        assert_eq!(lookup_username(None).unwrap_err().code(), "MISSING_USERNAME");
+        assert_eq!(lookup_username(Some("  ")).unwrap_err().code(), "MISSING_USERNAME");
+        assert_eq!(lookup_username(Some(&"a".repeat(65))).unwrap_err().code(), "INVALID_USERNAME");
+        assert_eq!(lookup_username(Some("a\u{0}b")).unwrap_err().code(), "INVALID_USERNAME");
+    }
+
+    /// Reads a response back: the texts of the elements with these local names (namespace-checked).
+    fn read_back(xml: &str) -> BTreeMap<String, (Option<String>, String)> {
+        let mut reader = NsReader::from_str(xml);
+        let mut out = BTreeMap::new();
+        let mut current: Option<(Option<String>, String)> = None;
+        loop {
+            let (ns, ev) = reader.read_resolved_event().expect("well-formed response");
+            let ns = match ns {
+                ResolveResult::Bound(n) => Some(n.0.to_string()),
+                _ => None,
+            };
+            match ev {
+                Event::Start(s) => {
+                    let name = s.local_name().as_ref().to_string();
+                    out.entry(name.clone()).or_insert((ns.clone(), String::new()));
+                    current = Some((ns, name));
+                }
+                Event::Text(t) => {
+                    if let Some((ns, name)) = &current {
+                        out.entry(name.clone()).or_insert((ns.clone(), String::new())).1.push_str(&t.xml10_content());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if let Some((ns, name)) = &current {
+                        let c = resolve_reference(&r).unwrap();
+                        out.entry(name.clone()).or_insert((ns.clone(), String::new())).1.push(c);
+                    }
+                }
+                Event::End(_) => current = None,
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn responses_are_escaped_namespaced_envelopes() {
+        let nasty = "<&>\"' \u{1}x";
+        let resp = register_user_response(42, nasty).unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], CONTENT_TYPE);
+        let xml = text_of(&resp);
+        assert!(xml.contains("&lt;&amp;&gt;&quot;&apos;"), "{xml}");
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+        let fields = read_back(xml);
+        assert_eq!(fields["userId"], (Some(USERS_NS.to_string()), "42".to_string()));
+        assert_eq!(fields["username"].1, "<&>\"' \u{fffd}x");
+        assert_eq!(fields["RegisterUserResponse"].0.as_deref(), Some(USERS_NS));
+        assert_eq!(fields["Body"].0.as_deref(), Some(ENVELOPE_NS));
+
+        let resp = get_user_response(7, "bob").unwrap();
+        let fields = read_back(text_of(&resp));
+        assert_eq!(fields["id"].1, "7");
+        assert_eq!(fields["username"].1, "bob");
+        assert!(fields.contains_key("GetUserResponse"));
+    }
+
+    #[test]
+    fn faults_map_every_error_in_one_place() {
+        let cases = [
+            (AppError::bad_request(MALFORMED_XML, "bad <xml> & more"), 400, "soap:Client"),
+            (AppError::not_found("USER_NOT_FOUND", "no such user"), 404, "soap:Client"),
+            (AppError::conflict("USERNAME_TAKEN", "taken"), 409, "soap:Client"),
+            (AppError::PayloadTooLarge { code: "PAYLOAD_TOO_LARGE", message: "big".into() }, 413, "soap:Client"),
+            (AppError::UnsupportedMediaType { code: "UNSUPPORTED_MEDIA_TYPE", message: "xml".into() }, 415, "soap:Client"),
+            (AppError::forbidden("CORS_ORIGIN_FORBIDDEN", "no"), 403, "soap:Client"),
+            (AppError::bad_request(SOAP_VERSION_MISMATCH, "1.2"), 400, "soap:VersionMismatch"),
+            (AppError::unavailable(crate::Dependency::Postgres, "connection refused (os error 111)"), 503, "soap:Server"),
+            (AppError::internal("db password is hunter2"), 500, "soap:Server"),
+        ];
+        for (err, status, faultcode) in cases {
+            let resp = fault_response(&err, "req-1");
+            assert_eq!(resp.status(), status, "{err}");
+            assert_eq!(resp.headers()["content-type"], CONTENT_TYPE);
+            let xml = text_of(&resp);
+            let fields = read_back(xml);
+            assert_eq!(fields["faultcode"], (None, faultcode.to_string()), "{xml}");
+            assert_eq!(fields["faultstring"].1, err.public_message());
+            assert_eq!(fields["Fault"].0.as_deref(), Some(ENVELOPE_NS));
+            assert_eq!(fields["code"], (Some(USERS_NS.to_string()), err.code().to_string()));
+            assert_eq!(fields["requestId"].1, "req-1");
+            assert!(!xml.contains("hunter2") && !xml.contains("os error"), "{xml}");
+            assert_eq!(resp.headers().contains_key("retry-after"), status == 503);
+        }
+        // Header faults carry no detail (SOAP 1.1 §4.4).
+        let resp = fault_response(&AppError::bad_request(SOAP_MUST_UNDERSTAND, "x"), "r");
+        let fields = read_back(text_of(&resp));
+        assert_eq!(fields["faultcode"].1, "soap:MustUnderstand");
+        assert!(!fields.contains_key("detail"));
+    }
+
+    #[test]
+    fn wsdl_query_detection() {
+        let has = |uri: &str| wants_wsdl(&req("GET", uri, &[], ""));
+        assert!(has("/register?wsdl") && has("/register?WSDL") && has("/register?wsdl=") && has("/user/soap?x=1&wsdl"));
+        assert!(!has("/register") && !has("/register?wsdlx") && !has("/user/soap?username=wsdl"));
+    }
+
+    #[test]
+    fn the_address_comes_from_host_stage_and_path() {
+        let event = |stage: &str, proto: &str| {
+            serde_json::json!({
+                "version": "2.0", "routeKey": "GET /register", "rawPath": "/register", "rawQueryString": "wsdl",
+                "headers": {"host": "api.example.com", "x-forwarded-proto": proto},
+                "requestContext": {"domainName": "api.example.com", "stage": stage, "http": {"method": "GET", "path": "/register"}},
+                "isBase64Encoded": false
+            })
+            .to_string()
+        };
+        let r = lambda_http::request::from_str(&event("prod", "https")).unwrap();
+        assert_eq!(endpoint_address(&r), "https://api.example.com/prod/register");
+        let r = lambda_http::request::from_str(&event("$default", "http")).unwrap();
+        assert_eq!(endpoint_address(&r), "http://api.example.com/register");
+        assert_eq!(endpoint_address(&req("GET", "/register?wsdl", &[], "")), "https://localhost/register");
+    }
+
+    /// Checks a WSDL 1.1 document: well-formed, the expected root and target namespace, and every
+    /// `tns:` reference (message, portType, binding, schema element) resolving to a definition.
+    fn check_wsdl(xml: &str) -> BTreeSet<String> {
+        const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
+        let mut reader = NsReader::from_str(xml);
+        let mut defined: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut refs: Vec<(&str, String)> = Vec::new();
+        let mut root_seen = false;
+        let mut addresses = BTreeSet::new();
+        loop {
+            let (ns, ev) = reader.read_resolved_event().expect("WSDL is well-formed");
+            let ns = match ns {
+                ResolveResult::Bound(n) => n.0.to_string(),
+                _ => String::new(),
+            };
+            let start = match ev {
+                Event::Start(s) | Event::Empty(s) => s,
+                Event::DocType(_) => panic!("no DOCTYPE in a WSDL"),
+                Event::Eof => break,
+                _ => continue,
+            };
+            let local = start.local_name().as_ref().to_string();
+            let attrs: BTreeMap<String, String> = start
+                .attributes()
+                .map(|a| a.unwrap())
+                .map(|a| (a.key.as_ref().to_string(), attribute_value(&a).unwrap()))
+                .collect();
+            if !root_seen {
+                root_seen = true;
+                assert_eq!((ns.as_str(), local.as_str()), (WSDL_NS, "definitions"));
+                assert_eq!(attrs["targetNamespace"], USERS_NS);
+                assert_eq!(attrs["xmlns:tns"], USERS_NS);
+            }
+            let tns = |v: &str| v.strip_prefix("tns:").unwrap_or_else(|| panic!("{v} is not a tns: QName")).to_string();
+            match (ns.as_str(), local.as_str()) {
+                (WSDL_NS, "message") => { defined.entry("message").or_default().insert(attrs["name"].clone()); }
+                (WSDL_NS, "portType") => { defined.entry("portType").or_default().insert(attrs["name"].clone()); }
+                (WSDL_NS, "binding") => {
+                    defined.entry("binding").or_default().insert(attrs["name"].clone());
+                    refs.push(("portType", tns(&attrs["type"])));
+                }
+                (WSDL_NS, "input" | "output" | "fault") if attrs.contains_key("message") => refs.push(("message", tns(&attrs["message"]))),
+                (WSDL_NS, "part") if attrs.contains_key("element") => refs.push(("element", tns(&attrs["element"]))),
+                (WSDL_NS, "port") => refs.push(("binding", tns(&attrs["binding"]))),
+                ("http://www.w3.org/2001/XMLSchema", "element") if attrs.contains_key("name") => {
+                    defined.entry("element").or_default().insert(attrs["name"].clone());
+                }
+                ("http://schemas.xmlsoap.org/wsdl/soap/", "binding") => {
+                    assert_eq!(attrs["style"], "document");
+                    assert_eq!(attrs["transport"], "http://schemas.xmlsoap.org/soap/http");
+                }
+                ("http://schemas.xmlsoap.org/wsdl/soap/" | "http://schemas.xmlsoap.org/wsdl/http/", "address") => {
+                    addresses.insert(attrs["location"].clone());
+                }
+                _ => {}
+            }
+        }
+        for (kind, name) in refs {
+            assert!(defined.get(kind).is_some_and(|d| d.contains(&name)), "{kind} tns:{name} is referenced but not defined");
+        }
+        addresses
+    }
+
+    #[test]
+    fn wsdl_documents_are_consistent_and_carry_the_address() {
+        let addr = "https://api.example.com/prod/register?a=1&b=\"2\"";
+        let doc = wsdl(Service::Registration, addr);
+        assert_eq!(check_wsdl(&doc), BTreeSet::from([addr.to_string()]));
+        assert!(doc.contains("soapAction=\"urn:rust-lambda:users#RegisterUser\""));
+        assert!(doc.contains("name=\"RegisterUser\"") && doc.contains("name=\"RegisterUserResponse\""));
+
+        let doc = wsdl(Service::Lookup, "https://api.example.com/user/soap");
+        assert_eq!(check_wsdl(&doc), BTreeSet::from(["https://api.example.com/user/soap".to_string()]));
+        assert!(doc.contains("name=\"GetUserResponse\"") && doc.contains("verb=\"GET\""));
+
+        let resp = wsdl_response(Service::Lookup, &req("GET", "https://h.example/user/soap?wsdl", &[], ""));
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], CONTENT_TYPE);
+        assert_eq!(check_wsdl(text_of(&resp)), BTreeSet::from(["https://h.example/user/soap".to_string()]));
+    }
+
+    #[test]
+    fn wrong_methods_are_client_faults() {
+        let e = wrong_method(&req("GET", "/register", &[], ""), "POST a RegisterUser envelope");
+        assert_eq!((e.status(), e.code()), (400, INVALID_SOAP_REQUEST));
+        assert_eq!(fault_code(&e), "soap:Client");
+    }
+}
