@@ -110,9 +110,13 @@ pub async fn sqs() -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&config)
 }
 
-pub async fn mongo_sessions() -> mongodb::Collection<mongodb::bson::Document> {
+pub async fn mongo_collection(name: &str) -> mongodb::Collection<mongodb::bson::Document> {
     let client = mongodb::Client::with_uri_str(env("MONGO_URI")).await.expect("mongo client");
-    client.database(&std::env::var("MONGO_DATABASE").unwrap_or_else(|_| "sessions".into())).collection("sessions")
+    client.database(&std::env::var("MONGO_DATABASE").unwrap_or_else(|_| "sessions".into())).collection(name)
+}
+
+pub async fn mongo_sessions() -> mongodb::Collection<mongodb::bson::Document> {
+    mongo_collection("sessions").await
 }
 
 /// Stops or starts a component of the local cloud (fault injection), through localstack/ctl.sh.

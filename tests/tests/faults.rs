@@ -1,6 +1,6 @@
 //! Fault injection through the real servers: a dependency stops, the functions answer a clear
 //! 503 with its code, and recover on their own (no function restart) once it is back. Nothing
-//! accepted is lost: a login made while SQS is down is delivered by the outbox relay later.
+//! accepted is lost: a registration made while SQS is down is delivered by the outbox relay later.
 //! One test, run alone in its own binary, because it stops shared servers.
 
 use integration_tests::*;
@@ -58,38 +58,46 @@ async fn dependencies_go_down_and_come_back() {
     wait_healthy("/connected/health").await;
     assert_eq!(login(&username).await.status, 200);
 
-    // --- SQS down: the login is accepted, its event waits in the outbox
-    let second = unique("outboxed");
-    create_user(&second, PASSWORD).await;
+    // --- AWS emulator down (SQS and the token store): registration is accepted, its
+    // UserRegistered event waits in the outbox; logins answer a clear 503.
     stack_ctl("stop", "aws").await;
-    let accepted = login(&second).await;
-    assert_eq!(accepted.status, 200, "login must not depend on the queue: {:?}", accepted.json);
+    let registered_name = unique("queued");
+    let registered = post_json(
+        "/api/auth/register",
+        &json!({ "username": registered_name, "email": format!("{registered_name}@example.com"), "password": "correct horse battery staple" }),
+    )
+    .await;
+    assert_eq!(registered.status, 201, "registration must not depend on the queue: {:?}", registered.json);
     let health = get("/auth/health").await;
     assert_eq!((health.status, health.json["checks"]["sqs"]["status"].as_str()), (503, Some("down")));
-    let pending: i64 = postgres()
-        .await
-        .query_one("SELECT count(*) FROM outbox WHERE payload->'data'->>'username' = $1", &[&second])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(pending, 1, "the event is kept in the outbox");
+    let refused = login(&username).await;
+    assert_eq!((refused.status, refused.code()), (503, "TOKEN_STORE_UNAVAILABLE"), "{:?}", refused.json);
+    let outboxed = |name: String| async move {
+        postgres()
+            .await
+            .query_one("SELECT count(*) FROM outbox WHERE payload->'data'->>'username' = $1", &[&name])
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    assert_eq!(outboxed(registered_name.clone()).await, 1, "the event is kept in the outbox");
     stack_ctl("start", "aws").await;
     wait_healthy("/auth/health").await;
 
-    // The scheduled relay delivers it (invoked here as EventBridge would).
-    let delivered = eventually(RECOVERY, || async {
-        let r = invoke("outbox-relay", &json!({ "source": "aws.events", "detail-type": "Scheduled Event" })).await;
-        assert_eq!(r.status, 200, "{:?}", r.json);
-        let lc = get(&format!("/last-connection?username={second}")).await;
-        (lc.status == 200).then_some(lc)
+    // The scheduled relay delivers it (invoked here as EventBridge would) to user-events, whose
+    // consumer writes the audit record exactly once.
+    let audit = mongo_collection("audit").await;
+    let filter = mongodb::bson::doc! { "username": &registered_name, "type": "UserRegistered" };
+    let audited = eventually(RECOVERY, || {
+        let (audit, filter) = (audit.clone(), filter.clone());
+        async move {
+            let r = invoke("outbox-relay", &json!({ "source": "aws.events", "detail-type": "Scheduled Event" })).await;
+            assert_eq!(r.status, 200, "{:?}", r.json);
+            (audit.count_documents(filter).await.ok()? == 1).then_some(())
+        }
     })
     .await;
-    assert!(delivered.is_some(), "the outboxed login reached the session store after SQS returned");
-    let left: i64 = postgres()
-        .await
-        .query_one("SELECT count(*) FROM outbox WHERE payload->'data'->>'username' = $1", &[&second])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0, "delivered events leave the outbox");
+    assert!(audited.is_some(), "UserRegistered made while SQS was down was delivered after it returned");
+    assert_eq!(outboxed(registered_name.clone()).await, 0, "delivered events leave the outbox");
+    assert_eq!(login(&username).await.status, 200, "logins work again");
 }
