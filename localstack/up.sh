@@ -217,6 +217,10 @@ step "Writing .local/stack.env"
 if [[ ! -s $LOCAL_DIR/jwt-secret ]]; then
   (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL_DIR/jwt-secret")
 fi
+# The introspection client (POST /auth/introspect, HTTP Basic) of the local tenant service: 32 hex, kept.
+if [[ ! -s $LOCAL_DIR/introspection-secret ]]; then
+  (umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL_DIR/introspection-secret")
+fi
 get_prov() { sed -n "s/^$1=//p" "$PROVISION_OUT"; }
 # KEY=VALUE; a value with characters beyond [A-Za-z0-9_./:@,+-] is double-quoted (cargo lambda's
 # env-file parser rejects an unquoted '=' inside a value; bash `source` and dotenv parsers unquote it).
@@ -241,6 +245,7 @@ kv() {
   kv JWT_SECRET "$(cat "$LOCAL_DIR/jwt-secret")"
   kv JWT_ISSUER "rust-lambda-local"
   kv JWT_AUDIENCE "rust-lambda-api"
+  kv INTROSPECTION_CLIENTS "tenant-service:$(cat "$LOCAL_DIR/introspection-secret")"
   kv AUTH_EVENTS_QUEUE_URL "$(get_prov AUTH_EVENTS_QUEUE_URL)"
   kv USER_EVENTS_QUEUE_URL "$(get_prov USER_EVENTS_QUEUE_URL)"
   kv AUTH_EVENTS_DLQ_URL "$(get_prov AUTH_EVENTS_DLQ_URL)"
