@@ -215,11 +215,15 @@ provision() {
 
 target_dir() { echo "${CARGO_TARGET_DIR:-$ROOT_DIR/target}"; }
 
+# --disable-cors: without it cargo lambda watch wraps every function in a permissive CORS layer
+# (it mirrors any Origin with allow-credentials and answers preflights itself, so they never reach
+# the function). API Gateway adds none (the HttpApi has no CorsConfiguration), so locally too CORS
+# is whatever each function answers (/user/soap: one configured origin).
 start_gateway() {
   local -a reload=(--ignore-changes)
   [[ $LOCAL_WATCH_RELOAD == 1 ]] && reload=()
   (cd "$ROOT_DIR" && bg_start gateway cargo lambda watch --invoke-address 127.0.0.1 \
-    --invoke-port "$LOCAL_GATEWAY_PORT" --env-file "$LOCAL_DIR/stack.env" "${reload[@]}")
+    --invoke-port "$LOCAL_GATEWAY_PORT" --env-file "$LOCAL_DIR/stack.env" --disable-cors "${reload[@]}")
 }
 gateway_answers() { # any HTTP answer (the router answers 404 JSON on /)
   local code

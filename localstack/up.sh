@@ -258,6 +258,7 @@ kv() {
   kv AWS_SECRET_ACCESS_KEY "test"
   kv AWS_ENDPOINT_URL "$(aws_endpoint)"
   kv AWS_ENDPOINT_URL_DYNAMODB "$(dynamodb_endpoint)"
+  kv SOAP_LOOKUP_ALLOWED_ORIGIN "http://127.0.0.1:8080" # the one CORS origin of GET /user/soap
   kv RUST_LOG "info"
   kv GATEWAY_URL "http://127.0.0.1:$LOCAL_GATEWAY_PORT"
   kv LOCAL_AWS "$LOCAL_AWS"

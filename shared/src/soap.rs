@@ -75,6 +75,13 @@ impl std::fmt::Debug for RegisterUser {
     }
 }
 
+#[cfg(feature = "identity")]
+impl From<RegisterUser> for crate::identity::Registration {
+    fn from(r: RegisterUser) -> Self {
+        Self { username: r.username, email: r.email, password: r.password }
+    }
+}
+
 /// The `GetUser` operation (seed 001 §5), also reachable as `GET /user/soap?username=`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetUser {
@@ -688,17 +695,26 @@ pub fn wants_wsdl(req: &Request) -> bool {
     })
 }
 
-/// The endpoint address as the client reached it: scheme (API Gateway's `x-forwarded-proto`,
-/// else https), host, stage prefix and path, without the query.
+/// The endpoint address as the client reached it: scheme, host, stage prefix and path, without
+/// the query. API Gateway always sends `x-forwarded-proto`; without it (the local gateway) a
+/// loopback host means plain http.
 pub fn endpoint_address(req: &Request) -> String {
     let uri = req.uri();
-    let scheme = uri.scheme_str().filter(|s| matches!(*s, "http" | "https")).unwrap_or("https");
     let host = uri
         .authority()
         .map(|a| a.as_str())
         .or_else(|| http::header_str(req, "host"))
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
         .unwrap_or("localhost");
+    let loopback = ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|l| host == *l || host.strip_prefix(l).is_some_and(|rest| rest.starts_with(':')));
+    let scheme = match http::header_str(req, "x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("http") => "http",
+        Some(_) => "https",
+        None if loopback => "http",
+        None => "https",
+    };
     format!("{scheme}://{host}{}", uri.path())
 }
 
@@ -1250,7 +1266,11 @@ mod tests {
         assert_eq!(endpoint_address(&r), "https://api.example.com/prod/register");
         let r = lambda_http::request::from_str(&event("$default", "http")).unwrap();
         assert_eq!(endpoint_address(&r), "http://api.example.com/register");
-        assert_eq!(endpoint_address(&req("GET", "/register?wsdl", &[], "")), "https://localhost/register");
+        assert_eq!(endpoint_address(&req("GET", "/register?wsdl", &[], "")), "http://localhost/register");
+        let local = req("GET", "http://127.0.0.1:9000/user/soap?wsdl", &[("host", "127.0.0.1:9000")], "");
+        assert_eq!(endpoint_address(&local), "http://127.0.0.1:9000/user/soap");
+        let proxied = req("GET", "/user/soap", &[("host", "127.0.0.1.example.com"), ("x-forwarded-proto", "https")], "");
+        assert_eq!(endpoint_address(&proxied), "https://127.0.0.1.example.com/user/soap");
     }
 
     /// Checks a WSDL 1.1 document: well-formed, the expected root and target namespace, and every

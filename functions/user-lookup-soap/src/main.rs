@@ -1,0 +1,40 @@
+//! GET /user/soap?username= — the user's id and username as a SOAP 1.1 `GetUserResponse`, or a
+//! SOAP Fault (404 USER_NOT_FOUND); `POST /user/soap` takes the same operation as a `GetUser`
+//! envelope; `?wsdl` answers the WSDL (seed 001 §5). Strict CORS: only the origin in
+//! `SOAP_LOOKUP_ALLOWED_ORIGIN` gets CORS headers; `OPTIONS` preflights are answered here.
+
+use shared::adapters::postgres::Postgres;
+use shared::cors::CorsPolicy;
+use shared::http::{self, Body, Request, Response};
+use shared::soap::{self, Service};
+use shared::AppError;
+
+struct State {
+    db: Postgres,
+    cors: CorsPolicy,
+}
+
+async fn lookup(state: &State, req: Request) -> Result<Response<Body>, AppError> {
+    let username = match req.method().as_str() {
+        "GET" if soap::wants_wsdl(&req) => return Ok(soap::wsdl_response(Service::Lookup, &req)),
+        "GET" => soap::lookup_username(http::query_param(&req, "username").as_deref())?,
+        "POST" => soap::lookup_username(Some(&soap::get_user(&req)?.username))?,
+        _ => return Err(soap::wrong_method(&req, "GET ?username= or POST a GetUser envelope")),
+    };
+    let (id, username) = state
+        .db
+        .find_user_summary(&username)
+        .await?
+        .ok_or_else(|| AppError::not_found("USER_NOT_FOUND", "no user has that username"))?;
+    soap::get_user_response(id, &username)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let state = State {
+        db: Postgres::from_env()?,
+        cors: CorsPolicy::from_env("SOAP_LOOKUP_ALLOWED_ORIGIN", &["GET", "POST"], "content-type, soapaction")?,
+    };
+    soap::serve(|req| state.cors.handle(req, soap::fault_response, |req| lookup(&state, req))).await
+}
