@@ -730,11 +730,9 @@ pub fn wsdl(service: Service, address: &str) -> String {
 }
 
 /// `?wsdl` answered with the service description for the address the request came to.
+/// (`serve` marks it `no-store` like every answer: its address follows the request's host.)
 pub fn wsdl_response(service: Service, req: &Request) -> Response<Body> {
-    let mut resp = xml_response(200, wsdl(service, &endpoint_address(req)));
-    // Static per deployment: clients and proxies may keep it for a while.
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    resp
+    xml_response(200, wsdl(service, &endpoint_address(req)))
 }
 
 /// A GET without `?wsdl`, or a method the route does not serve.

@@ -15,13 +15,16 @@ const USERS_NS: &str = "urn:rust-lambda:users";
 const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
 const PASSWORD: &str = "correct horse battery staple";
 
+/// (namespace, text or local name)
+type Named = (Option<String>, String);
+
 /// A SOAP answer: status, headers, and the text of each element by local name (with its namespace).
 struct Soap {
     status: u16,
     headers: reqwest::header::HeaderMap,
     text: String,
-    elements: BTreeMap<String, (Option<String>, String)>,
-    root: Option<(Option<String>, String)>,
+    elements: BTreeMap<String, Named>,
+    root: Option<Named>,
 }
 
 impl Soap {
@@ -44,7 +47,7 @@ impl Soap {
 }
 
 /// Namespace-aware reading of the answer: any well-formedness error fails the test.
-fn read(text: &str) -> (BTreeMap<String, (Option<String>, String)>, Option<(Option<String>, String)>) {
+fn read(text: &str) -> (BTreeMap<String, Named>, Option<Named>) {
     let mut reader = NsReader::from_str(text);
     let mut elements = BTreeMap::new();
     let mut root = None;
