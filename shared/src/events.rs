@@ -58,6 +58,18 @@ pub struct UserLoggedIn {
     pub token_id: Option<String>,
 }
 
+/// `data` of `UserLoggedOut`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLoggedOut {
+    pub user_id: i64,
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The `jti` of the token that was logged out: the session it opened ends.
+    pub token_id: String,
+}
+
 /// Sends an event to a logical queue ("auth-events", "user-events").
 pub trait EventPublisher: Send + Sync {
     fn publish(

@@ -2,7 +2,7 @@
 //! login events, and "when did this user last connect", as a timestamp and relative to now.
 
 use crate::error::AppError;
-use crate::events::{EventEnvelope, USER_LOGGED_IN, UserLoggedIn};
+use crate::events::{EventEnvelope, USER_LOGGED_IN, USER_LOGGED_OUT, UserLoggedIn, UserLoggedOut};
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_humanize::HumanTime;
 use serde::Serialize;
@@ -23,12 +23,80 @@ pub struct SessionRecord {
     pub token_id: Option<String>,
 }
 
+impl SessionRecord {
+    /// A session opened by a login is identified by its token's `jti` (unique per login), so a
+    /// logout naming that token finds it, whichever of the two events arrives first.
+    pub fn session_id(&self) -> String {
+        self.token_id.clone().unwrap_or_else(|| self.login_event_id.to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogoutRecord {
+    pub session_id: String,
+    pub user_id: i64,
+    pub username: String,
+    pub logout_event_id: Uuid,
+    pub ended_at: DateTime<Utc>,
+}
+
+/// A session as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    pub session_id: String,
+    pub user_id: i64,
+    pub username: String,
+    pub status: String,
+    pub origin: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub user_agent: Option<String>,
+    pub source_ip: Option<String>,
+    pub metadata: serde_json::Value,
+}
+
+/// A session created through `POST /api/sessions`.
+#[derive(Debug, Clone)]
+pub struct NewApiSession {
+    pub session_id: String,
+    pub user_id: i64,
+    pub username: String,
+    pub token_id: String,
+    pub user_agent: Option<String>,
+    pub source_ip: Option<String>,
+    pub metadata: serde_json::Value,
+    pub now: DateTime<Utc>,
+}
+
 pub trait SessionStore: Send + Sync {
-    /// Inserts the session unless one with the same `login_event_id` exists.
-    /// Returns whether it was new (a redelivered event returns false and changes nothing).
+    /// Records the login's session (keyed by its session id). Returns whether anything changed:
+    /// a redelivered event returns false and changes nothing. A logout that arrived first
+    /// stays in force: the login fills in the details but does not reopen the session.
     fn record_login(&self, session: &SessionRecord) -> impl Future<Output = Result<bool, AppError>> + Send;
 
+    /// Ends the session; creates it ended when the login has not arrived yet (out of order).
+    fn record_logout(&self, logout: &LogoutRecord) -> impl Future<Output = Result<bool, AppError>> + Send;
+
     fn last_connection(&self, user_id: i64) -> impl Future<Output = Result<Option<DateTime<Utc>>, AppError>> + Send;
+
+    fn create(&self, session: &NewApiSession) -> impl Future<Output = Result<SessionView, AppError>> + Send;
+
+    fn list(&self, user_id: i64, limit: i64) -> impl Future<Output = Result<Vec<SessionView>, AppError>> + Send;
+
+    /// Touches `lastSeenAt` and merges `metadata` into the session's; None when not found.
+    fn touch(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        metadata: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> impl Future<Output = Result<Option<SessionView>, AppError>> + Send;
+
+    /// Ends one (or, without `session_id`, every) active session of the user; returns how many.
+    fn end(&self, user_id: i64, session_id: Option<&str>) -> impl Future<Output = Result<u64, AppError>> + Send;
+
+    fn find_by_token(&self, token_id: &str) -> impl Future<Output = Result<Option<SessionView>, AppError>> + Send;
 }
 
 pub trait UserDirectory: Send + Sync {
@@ -62,6 +130,19 @@ pub async fn apply_auth_event<S: SessionStore>(store: &S, event: &EventEnvelope)
             };
             Ok(if store.record_login(&session).await? { EventOutcome::Recorded } else { EventOutcome::Duplicate })
         }
+        USER_LOGGED_OUT => {
+            let data: UserLoggedOut = event
+                .data_as()
+                .map_err(|e| AppError::bad_request("INVALID_EVENT", format!("UserLoggedOut data: {e}")))?;
+            let logout = LogoutRecord {
+                session_id: data.token_id,
+                user_id: data.user_id,
+                username: data.username,
+                logout_event_id: event.id,
+                ended_at: event.occurred_at,
+            };
+            Ok(if store.record_logout(&logout).await? { EventOutcome::Recorded } else { EventOutcome::Duplicate })
+        }
         _ => Ok(EventOutcome::Ignored),
     }
 }
@@ -93,6 +174,41 @@ pub fn relative_to(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     // HumanTime's Display says "now" for the last few seconds and "5 minutes ago" after, as
     // moment's fromNow() does; `to_text_en(.., Tense::Past)` would say "now ago".
     HumanTime::from(delta).to_string()
+}
+
+/// Who may see or change a user's sessions: the user, or an admin.
+pub fn authorize(caller_id: i64, caller_role: &str, owner_id: i64) -> Result<(), AppError> {
+    if caller_id == owner_id || caller_role == "admin" {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("FORBIDDEN", "you may only access your own sessions"))
+    }
+}
+
+pub fn parse_user_id(raw: Option<&str>) -> Result<i64, AppError> {
+    raw.and_then(|r| r.trim().parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::bad_request("INVALID_USER_ID", "userId must be a positive integer"))
+}
+
+const MAX_METADATA_BYTES: usize = 4 * 1024;
+
+/// Session metadata: a JSON object of at most 4 KiB.
+pub fn validate_metadata(value: Option<serde_json::Value>) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(serde_json::Map::new()),
+        Some(serde_json::Value::Object(map)) => {
+            let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
+            if size > MAX_METADATA_BYTES {
+                return Err(AppError::bad_request("VALIDATION_FAILED", format!("metadata is limited to {MAX_METADATA_BYTES} bytes")));
+            }
+            if map.keys().any(|k| k.starts_with('$') || k.contains('.') || k.is_empty()) {
+                return Err(AppError::bad_request("VALIDATION_FAILED", "metadata keys may not be empty, start with '$' or contain '.'"));
+            }
+            Ok(map)
+        }
+        Some(_) => Err(AppError::bad_request("VALIDATION_FAILED", "metadata must be a JSON object")),
+    }
 }
 
 pub async fn last_connection<D: UserDirectory, S: SessionStore>(
@@ -133,6 +249,29 @@ mod tests {
         }
         async fn last_connection(&self, user_id: i64) -> Result<Option<DateTime<Utc>>, AppError> {
             Ok(self.0.lock().unwrap().iter().filter(|s| s.user_id == user_id).map(|s| s.started_at).max())
+        }
+        async fn record_logout(&self, _l: &LogoutRecord) -> Result<bool, AppError> {
+            Ok(true)
+        }
+        async fn create(&self, _s: &NewApiSession) -> Result<SessionView, AppError> {
+            Err(AppError::internal("not used"))
+        }
+        async fn list(&self, _u: i64, _l: i64) -> Result<Vec<SessionView>, AppError> {
+            Ok(vec![])
+        }
+        async fn touch(
+            &self,
+            _u: i64,
+            _s: &str,
+            _m: Option<&serde_json::Map<String, serde_json::Value>>,
+        ) -> Result<Option<SessionView>, AppError> {
+            Ok(None)
+        }
+        async fn end(&self, _u: i64, _s: Option<&str>) -> Result<u64, AppError> {
+            Ok(0)
+        }
+        async fn find_by_token(&self, _t: &str) -> Result<Option<SessionView>, AppError> {
+            Ok(None)
         }
     }
 
@@ -200,6 +339,27 @@ mod tests {
     }
 
     #[test]
+    fn only_owners_and_admins_reach_sessions() {
+        assert!(authorize(1, "user", 1).is_ok());
+        assert!(authorize(2, "admin", 1).is_ok());
+        assert_eq!(authorize(2, "user", 1).unwrap_err().status(), 403);
+    }
+
+    #[test]
+    fn user_ids_and_metadata_are_validated() {
+        assert_eq!(parse_user_id(Some("42")).unwrap(), 42);
+        for bad in [None, Some("0"), Some("-1"), Some("abc"), Some("1; DROP TABLE users")] {
+            assert_eq!(parse_user_id(bad).unwrap_err().code(), "INVALID_USER_ID");
+        }
+        assert!(validate_metadata(Some(serde_json::json!({"device": "phone"}))).is_ok());
+        assert!(validate_metadata(None).unwrap().is_empty());
+        assert!(validate_metadata(Some(serde_json::json!([1]))).is_err());
+        assert!(validate_metadata(Some(serde_json::json!({"$where": "1"}))).is_err());
+        assert!(validate_metadata(Some(serde_json::json!({"a.b": 1}))).is_err());
+        assert!(validate_metadata(Some(serde_json::json!({"big": "x".repeat(5000)}))).is_err());
+    }
+
+    #[test]
     fn username_query_is_validated() {
         assert_eq!(validate_username(None).unwrap_err().code(), "MISSING_USERNAME");
         assert_eq!(validate_username(Some("  ")).unwrap_err().code(), "MISSING_USERNAME");
@@ -219,5 +379,47 @@ mod tests {
         assert_eq!(ago(2 * 86400), "2 days ago");
         // Clock skew: a timestamp slightly in the future reads as now.
         assert_eq!(relative_to(now + chrono::Duration::seconds(3), now), "now");
+    }
+}
+
+/// What the session API functions share: token checking (same tokens and revocation as
+/// identity) and the session store.
+#[cfg(all(feature = "http", feature = "identity", feature = "postgres", feature = "dynamodb", feature = "mongo"))]
+pub mod api {
+    use crate::adapters::{aws::sdk_config, dynamodb::DynamoTokens, mongo::Mongo, postgres::Postgres};
+    use crate::config::dependency_timeout;
+    use crate::error::AppError;
+    use crate::http::{self, Request, RequestExt};
+    use crate::identity::{Claims, Identity};
+
+    pub struct SessionApi {
+        pub identity: Identity<Postgres, DynamoTokens>,
+        pub sessions: Mongo,
+    }
+
+    pub struct Caller {
+        pub claims: Claims,
+        pub user_id: i64,
+    }
+
+    impl SessionApi {
+        pub async fn from_env() -> Result<Self, http::Error> {
+            let sdk = sdk_config(dependency_timeout()?).await;
+            Ok(Self { identity: Identity::from_env(&sdk)?, sessions: Mongo::from_env().await? })
+        }
+
+        pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
+            let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
+            let user_id = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+            Ok(Caller { claims, user_id })
+        }
+
+        /// The `{userId}` of the path, checked against the caller (owner or admin).
+        pub async fn authorized_owner(&self, req: &Request) -> Result<(Caller, i64), AppError> {
+            let owner = super::parse_user_id(req.path_parameters_ref().and_then(|p| p.first("userId")))?;
+            let caller = self.caller(req).await?;
+            super::authorize(caller.user_id, &caller.claims.role, owner)?;
+            Ok((caller, owner))
+        }
     }
 }

@@ -14,6 +14,7 @@ fn dynamo_error<E: std::error::Error + Send + Sync + 'static>(e: aws_sdk_dynamod
     AppError::unavailable(Dependency::Dynamodb, aws_sdk_dynamodb::error::DisplayErrorContext(e))
 }
 
+#[cfg(feature = "identity")]
 fn key(jti: &str) -> AttributeValue {
     AttributeValue::S(format!("token#{jti}"))
 }

@@ -14,6 +14,7 @@ pub const AUDIT: &str = "audit";
 pub struct Mongo {
     client: Client,
     database: String,
+    #[cfg_attr(not(feature = "sessions"), allow(dead_code))]
     indexes_ready: OnceCell<()>,
     audit_indexes_ready: OnceCell<()>,
 }
@@ -68,18 +69,32 @@ impl Mongo {
 
     /// Creates the indexes the session queries need, once per execution environment
     /// (createIndexes is idempotent server-side). Retried on the next call if it failed.
+    #[cfg_attr(not(feature = "sessions"), allow(dead_code))]
     async fn sessions(&self) -> Result<Collection<Document>, AppError> {
         let collection = self.client.database(&self.database).collection::<Document>(SESSIONS);
         self.indexes_ready
             .get_or_try_init(|| async {
+                // Early builds keyed sessions on loginEventId; logout tombstones have none.
+                let _ = collection.drop_index("loginEventId_unique").await;
                 let indexes = [
                     IndexModel::builder()
-                        .keys(doc! { "loginEventId": 1 })
-                        .options(IndexOptions::builder().name("loginEventId_unique".to_string()).unique(true).build())
+                        .keys(doc! { "sessionId": 1 })
+                        // Partial: documents written before sessions had ids are left out.
+                        .options(
+                            IndexOptions::builder()
+                                .name("sessionId_unique".to_string())
+                                .unique(true)
+                                .partial_filter_expression(doc! { "sessionId": { "$exists": true } })
+                                .build(),
+                        )
                         .build(),
                     IndexModel::builder()
                         .keys(doc! { "userId": 1, "startedAt": -1 })
                         .options(IndexOptions::builder().name("userId_startedAt".to_string()).build())
+                        .build(),
+                    IndexModel::builder()
+                        .keys(doc! { "tokenId": 1 })
+                        .options(IndexOptions::builder().name("tokenId".to_string()).build())
                         .build(),
                 ];
                 collection.create_indexes(indexes).await.map(|_| ()).map_err(mongo_error)
@@ -89,31 +104,89 @@ impl Mongo {
     }
 }
 
+fn to_bson_time(t: chrono::DateTime<chrono::Utc>) -> bson::DateTime {
+    bson::DateTime::from_millis(t.timestamp_millis())
+}
+
+#[cfg(feature = "sessions")]
+fn view(d: &Document) -> Option<crate::sessions::SessionView> {
+    let time = |k: &str| d.get_datetime(k).ok().and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()));
+    let text = |k: &str| d.get_str(k).ok().map(str::to_string);
+    Some(crate::sessions::SessionView {
+        session_id: text("sessionId")?,
+        user_id: d.get_i64("userId").ok()?,
+        username: text("username").unwrap_or_default(),
+        status: text("status").unwrap_or_else(|| "active".into()),
+        origin: text("origin").unwrap_or_else(|| "login".into()),
+        started_at: time("startedAt"),
+        ended_at: time("endedAt"),
+        last_seen_at: time("lastSeenAt"),
+        user_agent: text("userAgent"),
+        source_ip: text("sourceIp"),
+        metadata: d
+            .get_document("metadata")
+            .ok()
+            .and_then(|m| serde_json::to_value(bson::Bson::Document(m.clone()).into_relaxed_extjson()).ok())
+            .unwrap_or_else(|| serde_json::json!({})),
+    })
+}
+
 #[cfg(feature = "sessions")]
 impl crate::sessions::SessionStore for Mongo {
     async fn record_login(&self, s: &crate::sessions::SessionRecord) -> Result<bool, AppError> {
         let sessions = self.sessions().await?;
-        let document = doc! {
-            "userId": s.user_id,
-            "username": &s.username,
-            "loginEventId": s.login_event_id.to_string(),
-            "startedAt": bson::DateTime::from_millis(s.started_at.timestamp_millis()),
-            "userAgent": s.user_agent.as_deref(),
-            "sourceIp": s.source_ip.as_deref(),
-            "tokenId": s.token_id.as_deref(),
-            "status": "active",
-            "recordedAt": bson::DateTime::now(),
-        };
         let result = sessions
             .update_one(
-                doc! { "loginEventId": s.login_event_id.to_string() },
-                doc! { "$setOnInsert": document },
+                doc! { "sessionId": s.session_id() },
+                doc! {
+                    "$set": {
+                        "userId": s.user_id,
+                        "username": &s.username,
+                        "loginEventId": s.login_event_id.to_string(),
+                        "startedAt": to_bson_time(s.started_at),
+                        "userAgent": s.user_agent.as_deref(),
+                        "sourceIp": s.source_ip.as_deref(),
+                        "tokenId": s.token_id.as_deref(),
+                    },
+                    "$setOnInsert": {
+                        "status": "active",
+                        "origin": "login",
+                        "metadata": {},
+                        "recordedAt": bson::DateTime::now(),
+                    },
+                },
             )
             .upsert(true)
             .await;
         match result {
-            Ok(r) => Ok(r.upserted_id.is_some()),
+            Ok(r) => Ok(r.upserted_id.is_some() || r.modified_count > 0),
             // Two deliveries of one event raced; the other one inserted it.
+            Err(e) if is_duplicate_key(&e) => Ok(false),
+            Err(e) => Err(mongo_error(e)),
+        }
+    }
+
+    async fn record_logout(&self, l: &crate::sessions::LogoutRecord) -> Result<bool, AppError> {
+        let sessions = self.sessions().await?;
+        let result = sessions
+            .update_one(
+                doc! { "sessionId": &l.session_id },
+                doc! {
+                    "$set": { "status": "ended", "endedAt": to_bson_time(l.ended_at), "logoutEventId": l.logout_event_id.to_string() },
+                    "$setOnInsert": {
+                        "userId": l.user_id,
+                        "username": &l.username,
+                        "tokenId": &l.session_id,
+                        "origin": "login",
+                        "metadata": {},
+                        "recordedAt": bson::DateTime::now(),
+                    },
+                },
+            )
+            .upsert(true)
+            .await;
+        match result {
+            Ok(r) => Ok(r.upserted_id.is_some() || r.modified_count > 0),
             Err(e) if is_duplicate_key(&e) => Ok(false),
             Err(e) => Err(mongo_error(e)),
         }
@@ -122,7 +195,7 @@ impl crate::sessions::SessionStore for Mongo {
     async fn last_connection(&self, user_id: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
         let sessions = self.sessions().await?;
         let latest = sessions
-            .find_one(doc! { "userId": user_id })
+            .find_one(doc! { "userId": user_id, "startedAt": { "$exists": true } })
             .sort(doc! { "startedAt": -1 })
             .projection(doc! { "startedAt": 1, "_id": 0 })
             .await
@@ -130,6 +203,84 @@ impl crate::sessions::SessionStore for Mongo {
         Ok(latest
             .and_then(|d| d.get_datetime("startedAt").ok().copied())
             .and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis())))
+    }
+
+    async fn create(&self, s: &crate::sessions::NewApiSession) -> Result<crate::sessions::SessionView, AppError> {
+        let sessions = self.sessions().await?;
+        let metadata = bson::to_bson(&s.metadata).map_err(AppError::internal)?;
+        let document = doc! {
+            "sessionId": &s.session_id,
+            "userId": s.user_id,
+            "username": &s.username,
+            "tokenId": &s.token_id,
+            "status": "active",
+            "origin": "api",
+            "startedAt": to_bson_time(s.now),
+            "lastSeenAt": to_bson_time(s.now),
+            "userAgent": s.user_agent.as_deref(),
+            "sourceIp": s.source_ip.as_deref(),
+            "metadata": metadata,
+            "recordedAt": bson::DateTime::now(),
+        };
+        sessions.insert_one(&document).await.map_err(mongo_error)?;
+        view(&document).ok_or_else(|| AppError::internal("session document without id"))
+    }
+
+    async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<crate::sessions::SessionView>, AppError> {
+        use futures_util::TryStreamExt as _;
+        let sessions = self.sessions().await?;
+        let docs: Vec<Document> = sessions
+            .find(doc! { "userId": user_id })
+            .sort(doc! { "startedAt": -1 })
+            .limit(limit)
+            .await
+            .map_err(mongo_error)?
+            .try_collect()
+            .await
+            .map_err(mongo_error)?;
+        Ok(docs.iter().filter_map(view).collect())
+    }
+
+    async fn touch(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        metadata: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<Option<crate::sessions::SessionView>, AppError> {
+        let sessions = self.sessions().await?;
+        let mut set = doc! { "lastSeenAt": bson::DateTime::now() };
+        for (key, value) in metadata.into_iter().flatten() {
+            set.insert(format!("metadata.{key}"), bson::to_bson(value).map_err(AppError::internal)?);
+        }
+        let updated = sessions
+            .find_one_and_update(doc! { "userId": user_id, "sessionId": session_id }, doc! { "$set": set })
+            .return_document(mongodb::options::ReturnDocument::After)
+            .await
+            .map_err(mongo_error)?;
+        Ok(updated.as_ref().and_then(view))
+    }
+
+    async fn end(&self, user_id: i64, session_id: Option<&str>) -> Result<u64, AppError> {
+        let sessions = self.sessions().await?;
+        let mut filter = doc! { "userId": user_id, "status": "active" };
+        if let Some(id) = session_id {
+            filter.insert("sessionId", id);
+        }
+        let result = sessions
+            .update_many(filter, doc! { "$set": { "status": "ended", "endedAt": bson::DateTime::now() } })
+            .await
+            .map_err(mongo_error)?;
+        Ok(result.modified_count)
+    }
+
+    async fn find_by_token(&self, token_id: &str) -> Result<Option<crate::sessions::SessionView>, AppError> {
+        let sessions = self.sessions().await?;
+        let found = sessions
+            .find_one(doc! { "tokenId": token_id })
+            .sort(doc! { "startedAt": -1 })
+            .await
+            .map_err(mongo_error)?;
+        Ok(found.as_ref().and_then(view))
     }
 }
 

@@ -4,9 +4,8 @@
 
 use super::{Claims, Identity, IssuedToken, StoredRefresh, TokenStore, UserRecord, UserStore, new_refresh_token, refresh_expiry, refresh_token_hash};
 use crate::error::AppError;
-use crate::events::{EventEnvelope, USER_LOGGED_OUT};
+use crate::events::{EventEnvelope, USER_LOGGED_OUT, UserLoggedOut};
 use crate::outbox::OutboxEntry;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 use uuid::Uuid;
 
@@ -33,16 +32,6 @@ pub trait RefreshStore: Send + Sync {
         queue: &str,
         event: &EventEnvelope,
     ) -> impl Future<Output = Result<Vec<String>, AppError>> + Send;
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct UserLoggedOut {
-    pub user_id: i64,
-    pub username: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    pub token_id: String,
 }
 
 pub struct Refreshed {

@@ -1,0 +1,36 @@
+//! POST /api/sessions — creates a session document for the bearer (seed 001 §3).
+
+use shared::http::{self, Body, Request, Response};
+use shared::sessions::{NewApiSession, SessionStore, api::SessionApi, validate_metadata};
+use shared::AppError;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSession {
+    metadata: Option<serde_json::Value>,
+}
+
+async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let body: CreateSession = if req.body().is_empty() { CreateSession { metadata: None } } else { http::parse_json(&req, 8 * 1024)? };
+    let metadata = validate_metadata(body.metadata)?;
+    let session = NewApiSession {
+        session_id: uuid::Uuid::now_v7().to_string(),
+        user_id: caller.user_id,
+        username: caller.claims.username.clone(),
+        token_id: caller.claims.jti.clone(),
+        user_agent: http::header_str(&req, "user-agent").map(str::to_string),
+        source_ip: http::source_ip(&req),
+        metadata: serde_json::Value::Object(metadata),
+        now: chrono::Utc::now(),
+    };
+    let created = api.sessions.create(&session).await?;
+    Ok(http::json(201, &created))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = SessionApi::from_env().await?;
+    http::serve(|req| handle(&api, req)).await
+}

@@ -1,0 +1,25 @@
+//! DELETE /api/sessions/{userId}[?sessionId=] — ends one or every active session (owner or admin).
+
+use shared::http::{self, Body, Request, Response};
+use shared::sessions::{SessionStore, api::SessionApi};
+use shared::AppError;
+
+async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
+    let (_caller, owner) = api.authorized_owner(&req).await?;
+    let session_id = http::query_param(&req, "sessionId");
+    if session_id.as_deref().is_some_and(|s| s.trim().is_empty() || s.len() > 64) {
+        return Err(AppError::bad_request("VALIDATION_FAILED", "sessionId must be 1 to 64 characters"));
+    }
+    let ended = api.sessions.end(owner, session_id.as_deref().map(str::trim)).await?;
+    if session_id.is_some() && ended == 0 {
+        return Err(AppError::not_found("SESSION_NOT_FOUND", "no such active session for this user"));
+    }
+    Ok(http::json(200, &serde_json::json!({ "userId": owner, "ended": ended })))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = SessionApi::from_env().await?;
+    http::serve(|req| handle(&api, req)).await
+}

@@ -1,0 +1,34 @@
+//! GET /api/sessions/verify — the bearer token is valid (signature, expiry, not revoked) and the
+//! session it opened has not been ended.
+
+use shared::http::{self, Body, Request, Response};
+use shared::sessions::{SessionStore, api::SessionApi};
+use shared::AppError;
+
+async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let session = api.sessions.find_by_token(&caller.claims.jti).await?;
+    if session.as_ref().is_some_and(|s| s.status == "ended") {
+        return Err(AppError::unauthorized("SESSION_ENDED", "the session of this token has ended"));
+    }
+    // The session document is written from the login event, asynchronously: right after login
+    // it may not exist yet, which does not make the token invalid.
+    Ok(http::json(
+        200,
+        &serde_json::json!({
+            "valid": true,
+            "userId": caller.user_id,
+            "username": caller.claims.username,
+            "role": caller.claims.role,
+            "expiresAt": caller.claims.exp,
+            "session": session,
+        }),
+    ))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = SessionApi::from_env().await?;
+    http::serve(|req| handle(&api, req)).await
+}
