@@ -715,3 +715,38 @@ impl IntrospectionClients {
             .ok_or_else(invalid)
     }
 }
+
+/// What the token-issuing HTTP functions share: identity plus the queue their events go to.
+#[cfg(all(feature = "http", feature = "postgres", feature = "dynamodb", feature = "sqs"))]
+pub mod api {
+    use super::{Identity, LoginContext};
+    use crate::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres, sqs::Sqs};
+    use crate::config::{QueueConfig, dependency_timeout};
+    use crate::http::{self, Request};
+    use crate::outbox::{OutboxEntry, deliver_committed};
+
+    pub struct AuthApi {
+        pub identity: Identity<Postgres, DynamoTokens>,
+        pub queue: Sqs,
+    }
+
+    impl AuthApi {
+        pub async fn from_env() -> Result<Self, http::Error> {
+            let sdk = sdk_config(dependency_timeout()?).await;
+            Ok(Self { identity: Identity::from_env(&sdk)?, queue: Sqs::new(&sdk, QueueConfig::from_env()) })
+        }
+
+        /// Device info of the request: user agent, and the source IP as API Gateway saw it.
+        pub fn login_context(req: &Request) -> LoginContext {
+            LoginContext {
+                user_agent: http::header_str(req, "user-agent").map(str::to_string),
+                source_ip: http::source_ip(req),
+            }
+        }
+
+        /// Sends an event its transaction committed to the outbox (the relay retries failures).
+        pub async fn deliver(&self, entry: OutboxEntry) -> bool {
+            deliver_committed(&self.identity.users, &self.queue, entry).await
+        }
+    }
+}

@@ -1,29 +1,19 @@
 //! POST /api/v1/auth/logout — ends the bearer's login session: its access token, its refresh
 //! tokens and every access token issued in it stop working (seed 004).
 
-use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres, sqs::Sqs};
-use shared::config::{QueueConfig, dependency_timeout};
 use shared::http::{self, Body, Request, Response};
-use shared::identity::Identity;
-use shared::outbox::deliver_committed;
+use shared::identity::api::AuthApi;
 use shared::AppError;
 
-struct State {
-    identity: Identity<Postgres, DynamoTokens>,
-    queue: Sqs,
-}
-
-async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError> {
-    let claims = state.identity.authenticate(http::header_str(&req, "authorization")).await?;
-    let entry = state.identity.logout(&claims, "auth.v1").await?;
-    deliver_committed(&state.identity.users, &state.queue, entry).await;
+async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
+    let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;
+    api.deliver(api.identity.logout(&claims, "auth.v1").await?).await;
     Ok(http::envelope(200, "logged out", &serde_json::json!({ "sessionId": claims.sid })))
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
-    let sdk = sdk_config(dependency_timeout()?).await;
-    let state = State { identity: Identity::from_env(&sdk)?, queue: Sqs::new(&sdk, QueueConfig::from_env()) };
-    http::serve_enveloped(|req| handle(&state, req)).await
+    let api = AuthApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
 }
