@@ -2,7 +2,7 @@
 """Create the project's AWS resources on the local emulators. Idempotent: run it as often as you like.
 
 Resources
-  SQS       auth-events, user-events, each with a dead-letter queue <name>-dlq
+  SQS       auth-events, user-events, session-events, each with a dead-letter queue <name>-dlq
             (RedrivePolicy maxReceiveCount = LOCAL_MAX_RECEIVE_COUNT, default 3;
              VisibilityTimeout = LOCAL_QUEUE_VISIBILITY_TIMEOUT, default 5 s so retries are quick)
   DynamoDB  auth-tokens: hash key pk (S), PAY_PER_REQUEST, TTL on attribute expiresAt
@@ -32,7 +32,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-QUEUES = ["auth-events", "user-events"]
+QUEUES = ["auth-events", "user-events", "session-events"]
 TOKENS_TABLE = os.environ.get("TOKENS_TABLE", "auth-tokens")
 IMAGES_BUCKET = os.environ.get("IMAGES_BUCKET", "images")
 

@@ -250,6 +250,8 @@ kv() {
   kv USER_EVENTS_QUEUE_URL "$(get_prov USER_EVENTS_QUEUE_URL)"
   kv AUTH_EVENTS_DLQ_URL "$(get_prov AUTH_EVENTS_DLQ_URL)"
   kv USER_EVENTS_DLQ_URL "$(get_prov USER_EVENTS_DLQ_URL)"
+  kv SESSION_EVENTS_QUEUE_URL "$(get_prov SESSION_EVENTS_QUEUE_URL)"
+  kv SESSION_EVENTS_DLQ_URL "$(get_prov SESSION_EVENTS_DLQ_URL)"
   kv TOKENS_TABLE "auth-tokens"
   kv IMAGES_BUCKET "images"
   kv IMAGES_S3_ENDPOINT "http://127.0.0.1:$LOCAL_S3_PORT"
@@ -264,7 +266,7 @@ kv() {
   kv LOCAL_AWS "$LOCAL_AWS"
   kv STACK_CTL "$LOCALSTACK_DIR/ctl.sh"
 } >"$LOCAL_DIR/stack.env.tmp"
-for k in AUTH_EVENTS_QUEUE_URL USER_EVENTS_QUEUE_URL AUTH_EVENTS_DLQ_URL USER_EVENTS_DLQ_URL; do
+for k in AUTH_EVENTS_QUEUE_URL USER_EVENTS_QUEUE_URL AUTH_EVENTS_DLQ_URL USER_EVENTS_DLQ_URL SESSION_EVENTS_QUEUE_URL; do
   grep -q "^$k=." "$LOCAL_DIR/stack.env.tmp" || step_fail "provisioning did not report $k"
 done
 mv "$LOCAL_DIR/stack.env.tmp" "$LOCAL_DIR/stack.env"

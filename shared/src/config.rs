@@ -125,16 +125,20 @@ impl JwtConfig {
 pub struct QueueConfig {
     pub auth_events_url: Option<String>,
     pub user_events_url: Option<String>,
+    /// Optional: the session service publishes its events only when this queue is configured.
+    pub session_events_url: Option<String>,
 }
 
 pub const AUTH_EVENTS: &str = "auth-events";
 pub const USER_EVENTS: &str = "user-events";
+pub const SESSION_EVENTS: &str = "session-events";
 
 impl QueueConfig {
     pub fn from_env() -> Self {
         Self {
             auth_events_url: optional("AUTH_EVENTS_QUEUE_URL"),
             user_events_url: optional("USER_EVENTS_QUEUE_URL"),
+            session_events_url: optional("SESSION_EVENTS_QUEUE_URL"),
         }
     }
 
@@ -142,6 +146,7 @@ impl QueueConfig {
         match queue {
             AUTH_EVENTS => self.auth_events_url.as_deref(),
             USER_EVENTS => self.user_events_url.as_deref(),
+            SESSION_EVENTS => self.session_events_url.as_deref(),
             _ => None,
         }
     }
@@ -153,7 +158,7 @@ mod tests {
 
     #[test]
     fn queue_names_resolve_only_when_configured() {
-        let q = QueueConfig { auth_events_url: Some("http://q/auth".into()), user_events_url: None };
+        let q = QueueConfig { auth_events_url: Some("http://q/auth".into()), user_events_url: None, session_events_url: None };
         assert_eq!(q.url_of(AUTH_EVENTS), Some("http://q/auth"));
         assert_eq!(q.url_of(USER_EVENTS), None);
         assert_eq!(q.url_of("other"), None);

@@ -9,6 +9,8 @@ pub const USER_LOGGED_IN: &str = "UserLoggedIn";
 pub const USER_LOGGED_OUT: &str = "UserLoggedOut";
 pub const USER_REGISTERED: &str = "UserRegistered";
 pub const TEST_EVENT: &str = "TestEvent";
+pub const SESSION_CREATED: &str = "SessionCreated";
+pub const SESSION_ENDED: &str = "SessionEnded";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

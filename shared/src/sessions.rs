@@ -384,17 +384,22 @@ mod tests {
 
 /// What the session API functions share: token checking (same tokens and revocation as
 /// identity) and the session store.
-#[cfg(all(feature = "http", feature = "identity", feature = "postgres", feature = "dynamodb", feature = "mongo"))]
+#[cfg(all(feature = "http", feature = "identity", feature = "postgres", feature = "dynamodb", feature = "mongo", feature = "sqs"))]
 pub mod api {
-    use crate::adapters::{aws::sdk_config, dynamodb::DynamoTokens, mongo::Mongo, postgres::Postgres};
-    use crate::config::dependency_timeout;
+    use crate::adapters::{aws::sdk_config, dynamodb::DynamoTokens, mongo::Mongo, postgres::Postgres, sqs::Sqs};
+    use crate::config::{QueueConfig, SESSION_EVENTS, dependency_timeout};
     use crate::error::AppError;
+    use crate::events::EventEnvelope;
     use crate::http::{self, Request, RequestExt};
     use crate::identity::{Claims, Identity};
+    use crate::outbox::{OutboxEntry, OutboxStore, deliver_committed};
+    use std::future::Future;
 
     pub struct SessionApi {
         pub identity: Identity<Postgres, DynamoTokens>,
         pub sessions: Mongo,
+        queue: Sqs,
+        publish_events: bool,
     }
 
     pub struct Caller {
@@ -405,7 +410,44 @@ pub mod api {
     impl SessionApi {
         pub async fn from_env() -> Result<Self, http::Error> {
             let sdk = sdk_config(dependency_timeout()?).await;
-            Ok(Self { identity: Identity::from_env(&sdk)?, sessions: Mongo::from_env().await? })
+            let queues = QueueConfig::from_env();
+            let publish_events = queues.url_of(SESSION_EVENTS).is_some();
+            Ok(Self {
+                identity: Identity::from_env(&sdk)?,
+                sessions: Mongo::from_env().await?,
+                queue: Sqs::new(&sdk, queues),
+                publish_events,
+            })
+        }
+
+        /// Runs `change` (a MongoDB write) and announces it on `session-events` (seed 001 §3:
+        /// "publishes and consumes events … queues configurable"; off when no queue is set).
+        /// The event is put in the PostgreSQL outbox *before* the change — MongoDB and
+        /// PostgreSQL share no transaction — and discarded if the change fails or `announce`
+        /// says there is nothing to tell; so an accepted change is never left unannounced.
+        pub async fn with_event<T, F, Fut>(&self, event: EventEnvelope, change: F, announce: impl Fn(&T) -> bool) -> Result<T, AppError>
+        where
+            F: FnOnce() -> Fut,
+            Fut: Future<Output = Result<T, AppError>>,
+        {
+            if !self.publish_events {
+                return change().await;
+            }
+            let db = &self.identity.users;
+            db.enqueue(SESSION_EVENTS, &event).await?;
+            let id = event.id;
+            match change().await {
+                Ok(value) if announce(&value) => {
+                    deliver_committed(db, &self.queue, OutboxEntry { queue: SESSION_EVENTS.into(), event }).await;
+                    Ok(value)
+                }
+                outcome => {
+                    if let Err(e) = db.mark_delivered(id).await {
+                        tracing::warn!(event_id = %id, error = %e, "could not discard an unneeded session event");
+                    }
+                    outcome
+                }
+            }
         }
 
         pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {

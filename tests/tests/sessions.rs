@@ -64,6 +64,34 @@ async fn session_lifecycle_through_the_api() {
 
     let health = get("/sessions/health").await;
     assert_eq!(health.status, 200, "{:?}", health.json);
+
+    // The session service announced both changes on session-events.
+    let wanted = ["SessionCreated", "SessionEnded"];
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let found = eventually(Duration::from_secs(20), || {
+        let (seen, session_id) = (seen.clone(), session_id.clone());
+        async move {
+            let out = sqs()
+                .await
+                .receive_message()
+                .queue_url(env("SESSION_EVENTS_QUEUE_URL"))
+                .max_number_of_messages(10)
+                .visibility_timeout(30)
+                .send()
+                .await
+                .ok()?;
+            for m in out.messages() {
+                let event: Value = serde_json::from_str(m.body().unwrap_or("{}")).unwrap_or_default();
+                if event["data"]["sessionId"] == session_id.as_str() {
+                    seen.lock().unwrap().push(event["type"].as_str().unwrap_or_default().to_string());
+                }
+            }
+            let seen = seen.lock().unwrap();
+            wanted.iter().all(|w| seen.iter().any(|s| s == w)).then_some(())
+        }
+    })
+    .await;
+    assert!(found.is_some(), "session events seen: {:?}", seen.lock().unwrap());
 }
 
 #[tokio::test]
@@ -106,6 +134,15 @@ async fn bad_input_and_bad_tokens_get_clear_codes() {
     assert_eq!((no_session.status, no_session.code()), (400, "VALIDATION_FAILED"));
     let missing = call(reqwest::Method::GET, &format!("/api/sessions/{id}"), None, None).await;
     assert_eq!((missing.status, missing.code()), (401, "MISSING_TOKEN"));
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "sub": id.to_string(), "username": "x", "role": "user", "iss": env("JWT_ISSUER"), "aud": env("JWT_AUDIENCE"),
+                 "iat": 1, "exp": chrono::Utc::now().timestamp() - 600, "jti": "expired" }),
+        &jsonwebtoken::EncodingKey::from_secret(env("JWT_SECRET").as_bytes()),
+    )
+    .unwrap();
+    let expired = call(reqwest::Method::GET, &format!("/api/sessions/{id}"), Some(&expired), None).await;
+    assert_eq!((expired.status, expired.code()), (401, "TOKEN_EXPIRED"));
     let forged = call(reqwest::Method::GET, &format!("/api/sessions/{id}"), Some("a.b.c"), None).await;
     assert_eq!((forged.status, forged.code()), (401, "INVALID_TOKEN"));
     // Revoked: logout, then the same token is refused by the session service too.

@@ -1,5 +1,6 @@
-//! SQS consumer of `auth-events`: `UserLoggedIn` records a session in MongoDB. Idempotent by
-//! event id; failures are reported per message so only those are retried (then DLQ).
+//! SQS consumer of `auth-events`: `UserLoggedIn` records a session in MongoDB, `UserLoggedOut`
+//! ends it (whichever arrives first). Idempotent: a redelivered event changes nothing; failures
+//! are reported per message so only those are retried (then DLQ).
 
 use shared::adapters::mongo::Mongo;
 use shared::consumer;

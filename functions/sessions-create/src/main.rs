@@ -2,6 +2,7 @@
 
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{NewApiSession, SessionStore, api::SessionApi, validate_metadata};
+use shared::events::{EventEnvelope, SESSION_CREATED};
 use shared::AppError;
 
 #[derive(serde::Deserialize)]
@@ -24,7 +25,13 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
         metadata: serde_json::Value::Object(metadata),
         now: chrono::Utc::now(),
     };
-    let created = api.sessions.create(&session).await?;
+    let event = EventEnvelope::new(
+        SESSION_CREATED,
+        "sessions.api",
+        serde_json::json!({ "sessionId": session.session_id, "userId": session.user_id, "username": session.username, "origin": "api" }),
+    )
+    .map_err(AppError::internal)?;
+    let created = api.with_event(event, || api.sessions.create(&session), |_| true).await?;
     Ok(http::json(201, &created))
 }
 

@@ -2,15 +2,23 @@
 
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionStore, api::SessionApi};
+use shared::events::{EventEnvelope, SESSION_ENDED};
 use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
-    let (_caller, owner) = api.authorized_owner(&req).await?;
+    let (caller, owner) = api.authorized_owner(&req).await?;
     let session_id = http::query_param(&req, "sessionId");
     if session_id.as_deref().is_some_and(|s| s.trim().is_empty() || s.len() > 64) {
         return Err(AppError::bad_request("VALIDATION_FAILED", "sessionId must be 1 to 64 characters"));
     }
-    let ended = api.sessions.end(owner, session_id.as_deref().map(str::trim)).await?;
+    let session_id = session_id.as_deref().map(str::trim);
+    let event = EventEnvelope::new(
+        SESSION_ENDED,
+        "sessions.api",
+        serde_json::json!({ "userId": owner, "sessionId": session_id, "endedBy": caller.user_id }),
+    )
+    .map_err(AppError::internal)?;
+    let ended = api.with_event(event, || api.sessions.end(owner, session_id), |n| *n > 0).await?;
     if session_id.is_some() && ended == 0 {
         return Err(AppError::not_found("SESSION_NOT_FOUND", "no such active session for this user"));
     }
