@@ -110,24 +110,25 @@ struct ErrorBody<'a> {
     request_id: &'a str,
 }
 
-/// Logs an error on its way to the client (every rendering calls this): internal errors with
-/// their detail, dependency failures as warnings, client mistakes as info.
-pub fn log_error(err: &AppError) {
+/// What every rendering of an error (JSON, envelope, SOAP fault) does to its response: logs the
+/// error once — internal errors with their detail, dependency failures as warnings, client
+/// mistakes as info — and tells clients of a 503 when to retry.
+pub fn finish_error_response(err: &AppError, mut resp: Response<Body>) -> Response<Body> {
     match err {
         AppError::Internal(_) => tracing::error!(error = %err, code = err.code(), "request failed"),
         AppError::Unavailable { .. } => tracing::warn!(error = %err, code = err.code(), "dependency unavailable"),
         _ => tracing::info!(code = err.code(), status = err.status(), "request rejected"),
     }
-}
-
-/// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
-pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
-    log_error(err);
-    let mut resp = json(err.status(), &ErrorBody { error: err.public_message(), code: err.code(), request_id });
     if matches!(err, AppError::Unavailable { .. }) {
         resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     resp
+}
+
+/// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
+pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
+    let body = ErrorBody { error: err.public_message(), code: err.code(), request_id };
+    finish_error_response(err, json(err.status(), &body))
 }
 
 /// Seed 004's response envelope: `{"status": "success"|"error", "message": …, "data": …}`.
@@ -137,8 +138,6 @@ pub fn envelope<T: Serialize>(status: u16, message: &str, data: &T) -> Response<
 
 /// Errors in seed 004's envelope, with the same stable code and request id as everywhere else.
 pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Body> {
-    let plain = error_response(err, request_id);
-    let (parts, _) = plain.into_parts();
     let body = serde_json::json!({
         "status": "error",
         "message": err.public_message(),
@@ -146,11 +145,7 @@ pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Bod
         "code": err.code(),
         "requestId": request_id,
     });
-    let mut resp = json(err.status(), &body);
-    for (name, value) in parts.headers.iter() {
-        resp.headers_mut().insert(name, value.clone());
-    }
-    resp
+    finish_error_response(err, json(err.status(), &body))
 }
 
 /// Runs an HTTP function: `handler` returns a response or an [`AppError`]; this maps the error,

@@ -647,16 +647,11 @@ fn fault_document(err: &AppError, request_id: &str) -> std::io::Result<String> {
 /// metrics and retrying clients all read 5xx as "the service is failing", and a 409 or 404 must
 /// not page anyone or be retried. SOAP toolkits read the Fault from the body whatever the status.
 pub fn fault_response(err: &AppError, request_id: &str) -> Response<Body> {
-    http::log_error(err);
     let document = fault_document(err, request_id).unwrap_or_else(|e| {
         tracing::error!(error = %e, "writing a SOAP fault failed");
         FALLBACK_FAULT.to_string()
     });
-    let mut resp = xml_response(err.status(), document);
-    if matches!(err, AppError::Unavailable { .. }) {
-        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    }
-    resp
+    http::finish_error_response(err, xml_response(err.status(), document))
 }
 
 const FALLBACK_FAULT: &str = concat!(

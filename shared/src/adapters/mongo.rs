@@ -38,6 +38,16 @@ fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
     }
 }
 
+/// Whether an idempotent upsert changed anything. A duplicate-key error means two deliveries of
+/// one event raced and the other one wrote it: nothing changed here.
+fn changed(result: mongodb::error::Result<mongodb::results::UpdateResult>) -> Result<bool, AppError> {
+    match result {
+        Ok(r) => Ok(r.upserted_id.is_some() || r.modified_count > 0),
+        Err(e) if is_duplicate_key(&e) => Ok(false),
+        Err(e) => Err(mongo_error(e)),
+    }
+}
+
 impl Mongo {
     pub async fn new(config: &MongoConfig) -> Result<Self, ConfigError> {
         let mut options = ClientOptions::parse(&config.uri)
@@ -158,12 +168,7 @@ impl crate::sessions::SessionStore for Mongo {
             )
             .upsert(true)
             .await;
-        match result {
-            Ok(r) => Ok(r.upserted_id.is_some() || r.modified_count > 0),
-            // Two deliveries of one event raced; the other one inserted it.
-            Err(e) if is_duplicate_key(&e) => Ok(false),
-            Err(e) => Err(mongo_error(e)),
-        }
+        changed(result)
     }
 
     async fn record_logout(&self, l: &crate::sessions::LogoutRecord) -> Result<bool, AppError> {
@@ -185,11 +190,7 @@ impl crate::sessions::SessionStore for Mongo {
             )
             .upsert(true)
             .await;
-        match result {
-            Ok(r) => Ok(r.upserted_id.is_some() || r.modified_count > 0),
-            Err(e) if is_duplicate_key(&e) => Ok(false),
-            Err(e) => Err(mongo_error(e)),
-        }
+        changed(result)
     }
 
     async fn last_connection(&self, user_id: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
@@ -320,14 +321,11 @@ impl crate::audit::AuditTrail for Mongo {
             "data": data,
             "recordedAt": bson::DateTime::now(),
         };
-        match audit
-            .update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document })
-            .upsert(true)
-            .await
-        {
-            Ok(result) => Ok(result.upserted_id.is_some()),
-            Err(e) if is_duplicate_key(&e) => Ok(false),
-            Err(e) => Err(mongo_error(e)),
-        }
+        changed(
+            audit
+                .update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document })
+                .upsert(true)
+                .await,
+        )
     }
 }

@@ -13,7 +13,7 @@ mod embedded {
 }
 
 /// Arbitrary, fixed: serialises concurrent migration runs (several cold starts at once).
-const MIGRATION_LOCK_KEY: i64 = 0x6d69_6772_6174_65;
+const MIGRATION_LOCK_KEY: i64 = 0x006d_6967_7261_7465;
 
 #[derive(Clone)]
 pub struct Postgres {
@@ -101,12 +101,9 @@ impl Postgres {
                 &[&username, &password_hash, &role],
             )
             .await
-            .map_err(|e| {
-                if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
-                    AppError::conflict("USERNAME_TAKEN", "that username is already registered")
-                } else {
-                    db_error(e)
-                }
+            .map_err(|e| match unique_violation(&e) {
+                Some(_) => AppError::conflict("USERNAME_TAKEN", "that username is already registered"),
+                None => db_error(e),
             })?;
         Ok(row.get(0))
     }
@@ -181,10 +178,11 @@ async fn insert_refresh(
     Ok(())
 }
 
+/// The constraint a unique violation hit ("" when the server names none); None for other errors.
 fn unique_violation(e: &tokio_postgres::Error) -> Option<&str> {
     e.as_db_error()
         .filter(|d| *d.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
-        .and_then(|d| d.constraint())
+        .map(|d| d.constraint().unwrap_or_default())
 }
 
 #[cfg(feature = "identity")]
