@@ -194,7 +194,26 @@ def provision_bucket(endpoint: str | None, label: str) -> None:
         ],
     }
     s3.put_bucket_policy(Bucket=IMAGES_BUCKET, Policy=json.dumps(policy))
-    print(f"  s3    {IMAGES_BUCKET:<16} {state}  public-read {prefix}* on {label} {endpoint}")
+    # Presigned uploads that are never completed must not pile up (same rule as template.yaml).
+    lifecycle = "uploads/ expire after 1 day"
+    try:
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=IMAGES_BUCKET,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "expire-abandoned-uploads",
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": "uploads/"},
+                        "Expiration": {"Days": 1},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        )
+    except ClientError as err:
+        lifecycle = f"no lifecycle rules on this store ({error_code(err)})"
+    print(f"  s3    {IMAGES_BUCKET:<16} {state}  public-read {prefix}*, {lifecycle}, on {label} {endpoint}")
 
 
 def main() -> int:

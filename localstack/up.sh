@@ -255,6 +255,7 @@ kv() {
   kv TOKENS_TABLE "auth-tokens"
   kv IMAGES_BUCKET "images"
   kv IMAGES_S3_ENDPOINT "http://127.0.0.1:$LOCAL_S3_PORT"
+  kv IMAGES_OBJECT_ACL "public-read" # stored by both local stores; the bucket policy is what SeaweedFS enforces
   kv AWS_REGION "us-east-1"
   kv AWS_ACCESS_KEY_ID "test"
   kv AWS_SECRET_ACCESS_KEY "test"

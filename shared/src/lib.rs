@@ -14,6 +14,8 @@ pub mod outbox;
 pub mod identity;
 #[cfg(feature = "sessions")]
 pub mod sessions;
+#[cfg(feature = "images")]
+pub mod images;
 
 #[cfg(feature = "http")]
 pub mod cors;

@@ -8,5 +8,7 @@ pub mod dynamodb;
 pub mod mongo;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(all(feature = "s3", feature = "images"))]
+pub mod s3;
 #[cfg(feature = "sqs")]
 pub mod sqs;

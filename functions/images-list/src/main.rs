@@ -1,0 +1,27 @@
+//! GET /images — seed 001 §4 `listImages()`: images with their public URLs, newest first,
+//! `?limit=` (1-100, default 20) per page and `?cursor=` from the previous page's `nextCursor`.
+
+use shared::adapters::s3::S3Images;
+use shared::http::{self, Body, Request, Response};
+use shared::images::{DEFAULT_PAGE_SIZE, ImageService};
+use shared::AppError;
+
+async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
+    let limit = match http::query_param(&req, "limit") {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => raw
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| AppError::bad_request("INVALID_LIMIT", "limit must be an integer between 1 and 100"))?,
+    };
+    let cursor = http::query_param(&req, "cursor");
+    let page = images.list(cursor.as_deref(), limit).await?;
+    Ok(http::json(200, &page))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let images = ImageService::<S3Images>::from_env().await?;
+    http::serve(|req| handle(&images, req)).await
+}
