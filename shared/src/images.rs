@@ -529,9 +529,12 @@ pub(crate) mod memory {
     use super::*;
     use std::sync::Mutex;
 
+    /// Bytes, content type, metadata.
+    type Object = (Vec<u8>, String, BTreeMap<String, String>);
+
     #[derive(Default)]
     pub struct MemoryStore {
-        pub objects: Mutex<BTreeMap<String, (Vec<u8>, String, BTreeMap<String, String>)>>,
+        pub objects: Mutex<BTreeMap<String, Object>>,
     }
 
     impl MemoryStore {

@@ -68,9 +68,14 @@ impl ImagesApi {
                     .expect("build task")
                     .expect("build the function");
                 let api = RuntimeApi::start().await.expect("runtime api");
-                // Unset: the images go where the rest of AWS goes (the emulator's S3).
-                let overrides = [("IMAGES_S3_ENDPOINT".to_string(), String::new())];
-                let mut process = FunctionProcess::spawn(&binary, function, &api, overrides).expect("spawn function");
+                let logs = runtime_api::workspace_root().join(".local/logs");
+                std::fs::create_dir_all(&logs).expect("log directory");
+                let mut process = FunctionProcess::builder(&binary, function, &api)
+                    // Unset: the images go where the rest of AWS goes (the emulator's S3).
+                    .env("IMAGES_S3_ENDPOINT", "")
+                    .log_file(logs.join(format!("runtime-api-{function}.log")))
+                    .spawn()
+                    .expect("spawn function");
                 process.wait_ready(Duration::from_secs(30)).await.expect("function init");
                 processes.insert(function, process);
                 runtimes.push(api);
