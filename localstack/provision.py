@@ -35,6 +35,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 QUEUES = ["auth-events", "user-events", "session-events"]
 TOKENS_TABLE = os.environ.get("TOKENS_TABLE", "auth-tokens")
 IMAGES_BUCKET = os.environ.get("IMAGES_BUCKET", "images")
+TENANT_CACHE_TABLE = os.environ.get("TENANT_CACHE_TABLE", "tenant-cache")
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -133,33 +134,35 @@ def provision_sqs(endpoint: str | None) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------- DynamoDB
 
 
-def provision_dynamodb(endpoint: str | None) -> None:
-    ddb = client("dynamodb", endpoint)
+def provision_table(ddb, table: str, endpoint: str | None) -> None:
+    """One pk-keyed, pay-per-request table with TTL on expiresAt (token store, tenant cache)."""
     try:
-        retry("dynamodb", lambda: ddb.describe_table(TableName=TOKENS_TABLE))
+        retry("dynamodb", lambda: ddb.describe_table(TableName=table))
         state = "exists "
     except ClientError as err:
         if error_code(err) != "ResourceNotFoundException":
             raise
-        try:
-            ddb.create_table(
-                TableName=TOKENS_TABLE,
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        except ClientError as err2:  # created concurrently
-            if error_code(err2) != "ResourceInUseException":
-                raise
-        ddb.get_waiter("table_exists").wait(TableName=TOKENS_TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        ddb.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ddb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         state = "created"
-    ttl = ddb.describe_time_to_live(TableName=TOKENS_TABLE)["TimeToLiveDescription"]
+    ttl = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or ttl.get("AttributeName") != "expiresAt":
         ddb.update_time_to_live(
-            TableName=TOKENS_TABLE,
+            TableName=table,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"},
         )
-    print(f"  ddb   {TOKENS_TABLE:<16} {state}  (pk S, PAY_PER_REQUEST, TTL expiresAt) at {endpoint}")
+    print(f"  ddb   {table:<16} {state}  (pk S, PAY_PER_REQUEST, TTL expiresAt) at {endpoint}")
+
+
+def provision_dynamodb(endpoint: str | None) -> None:
+    ddb = client("dynamodb", endpoint)
+    provision_table(ddb, TOKENS_TABLE, endpoint)
+    provision_table(ddb, TENANT_CACHE_TABLE, endpoint)
 
 
 # ------------------------------------------------------------------------------------------------- S3

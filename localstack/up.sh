@@ -253,6 +253,12 @@ kv() {
   kv SESSION_EVENTS_QUEUE_URL "$(get_prov SESSION_EVENTS_QUEUE_URL)"
   kv SESSION_EVENTS_DLQ_URL "$(get_prov SESSION_EVENTS_DLQ_URL)"
   kv TOKENS_TABLE "auth-tokens"
+  kv TENANT_CACHE_TABLE "tenant-cache"
+  kv AUTH_SERVICE_URL "http://127.0.0.1:$LOCAL_GATEWAY_PORT" # the tenant service introspects tokens through the gateway
+  kv TOKEN_INTROSPECTION_ENDPOINT "/auth/introspect"
+  kv INTROSPECTION_TIMEOUT_MS "10000" # the local gateway starts a function on its first call (cargo run): seconds, not ms
+  kv INTROSPECTION_CLIENT_ID "tenant-service"
+  kv INTROSPECTION_CLIENT_SECRET "$(cat "$LOCAL_DIR/introspection-secret")"
   kv IMAGES_BUCKET "images"
   kv IMAGES_S3_ENDPOINT "http://127.0.0.1:$LOCAL_S3_PORT"
   kv IMAGES_OBJECT_ACL "public-read" # stored by both local stores; the bucket policy is what SeaweedFS enforces

@@ -13,6 +13,10 @@ pub enum Dependency {
     Sqs,
     Dynamodb,
     S3,
+    /// A tenant's own database (seed 003 names its failures DATABASE_ERROR).
+    TenantDatabase,
+    /// The identity service's introspection endpoint, as the tenant service reaches it.
+    AuthService,
 }
 
 impl Dependency {
@@ -23,6 +27,8 @@ impl Dependency {
             Dependency::Sqs => "sqs",
             Dependency::Dynamodb => "dynamodb",
             Dependency::S3 => "s3",
+            Dependency::TenantDatabase => "tenant database",
+            Dependency::AuthService => "auth service",
         }
     }
 
@@ -34,6 +40,8 @@ impl Dependency {
             Dependency::Sqs => "QUEUE_UNAVAILABLE",
             Dependency::Dynamodb => "TOKEN_STORE_UNAVAILABLE",
             Dependency::S3 => "OBJECT_STORE_UNAVAILABLE",
+            Dependency::TenantDatabase => "DATABASE_ERROR",
+            Dependency::AuthService => "AUTH_SERVICE_UNAVAILABLE",
         }
     }
 }
@@ -62,6 +70,9 @@ pub enum AppError {
     PayloadTooLarge { code: &'static str, message: String },
     #[error("{message}")]
     UnsupportedMediaType { code: &'static str, message: String },
+    /// Too many requests (429); the client is told when to come back.
+    #[error("{message}")]
+    RateLimited { code: &'static str, message: String, retry_after_seconds: u64 },
     /// A dependency is down or timed out (503); the caller may retry.
     #[error("{dependency} is unavailable: {detail}")]
     Unavailable { dependency: Dependency, detail: String },
@@ -102,6 +113,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::UnsupportedMediaType { .. } => 415,
+            AppError::RateLimited { .. } => 429,
             AppError::Unavailable { .. } => 503,
             AppError::Internal(_) => 500,
         }
@@ -115,7 +127,8 @@ impl AppError {
             | AppError::NotFound { code, .. }
             | AppError::Conflict { code, .. }
             | AppError::PayloadTooLarge { code, .. }
-            | AppError::UnsupportedMediaType { code, .. } => code,
+            | AppError::UnsupportedMediaType { code, .. }
+            | AppError::RateLimited { code, .. } => code,
             AppError::Unavailable { dependency, .. } => dependency.unavailable_code(),
             AppError::Internal(_) => "INTERNAL_ERROR",
         }

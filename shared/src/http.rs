@@ -102,6 +102,13 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Response<Body> {
     resp
 }
 
+/// 204: done, nothing to say.
+pub fn no_content() -> Response<Body> {
+    let mut resp = Response::new(Body::Empty);
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    resp
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorBody<'a> {
@@ -119,8 +126,14 @@ pub fn finish_error_response(err: &AppError, mut resp: Response<Body>) -> Respon
         AppError::Unavailable { .. } => tracing::warn!(error = %err, code = err.code(), "dependency unavailable"),
         _ => tracing::info!(code = err.code(), status = err.status(), "request rejected"),
     }
-    if matches!(err, AppError::Unavailable { .. }) {
-        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    match err {
+        AppError::Unavailable { .. } => {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        AppError::RateLimited { retry_after_seconds, .. } => {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+        }
+        _ => {}
     }
     resp
 }

@@ -16,6 +16,8 @@ pub mod identity;
 pub mod sessions;
 #[cfg(feature = "images")]
 pub mod images;
+#[cfg(feature = "tenants")]
+pub mod tenants;
 
 #[cfg(feature = "http")]
 pub mod cors;

@@ -14,7 +14,8 @@ pub fn init() {
         .with_env_filter(EnvFilter::new(filter))
         .with_current_span(true)
         .with_span_list(false)
-        .with_target(false)
+        // The target names the module, and `audit` for security events (tenants::api).
+        .with_target(true)
         .with_ansi(false)
         .try_init();
 }

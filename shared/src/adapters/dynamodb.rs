@@ -78,3 +78,80 @@ impl crate::identity::TokenStore for DynamoTokens {
         Ok(())
     }
 }
+
+/// The tenant service's shared cache and rate counters (what Redis was in seed 003): one
+/// table, items `pk` → `value` with a TTL on `expiresAt`.
+#[cfg(feature = "tenants")]
+#[derive(Clone)]
+pub struct DynamoCache {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+#[cfg(feature = "tenants")]
+impl DynamoCache {
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::error::ConfigError> {
+        Ok(Self { client: aws_sdk_dynamodb::Client::new(sdk), table: crate::config::required("TENANT_CACHE_TABLE")? })
+    }
+
+    pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
+        let out = self.client.describe_table().table_name(&self.table).send().await.map_err(dynamo_error)?;
+        let status = out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string());
+        Ok(Some(serde_json::json!({ "table": self.table, "status": status })))
+    }
+}
+
+#[cfg(feature = "tenants")]
+impl crate::tenants::SharedCache for DynamoCache {
+    async fn get(&self, key: &str) -> Result<Option<(String, i64)>, AppError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_string()))
+            .send()
+            .await
+            .map_err(dynamo_error)?;
+        let Some(item) = out.item() else { return Ok(None) };
+        let value = item.get("value").and_then(|v| v.as_s().ok()).cloned();
+        let expires = item.get("expiresAt").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+        Ok(value.zip(expires))
+    }
+
+    async fn put(&self, key: &str, value: String, expires_at: i64) -> Result<(), AppError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", AttributeValue::S(key.to_string()))
+            .item("value", AttributeValue::S(value))
+            .item("expiresAt", AttributeValue::N(expires_at.to_string()))
+            .send()
+            .await
+            .map_err(dynamo_error)?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "tenants")]
+impl crate::tenants::RateCounter for DynamoCache {
+    async fn hit(&self, key: &str, expires_at: i64) -> Result<u64, AppError> {
+        // ADD is atomic: concurrent environments never lose a hit.
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_string()))
+            .update_expression("ADD hits :one SET expiresAt = if_not_exists(expiresAt, :exp)")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":exp", AttributeValue::N(expires_at.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(dynamo_error)?;
+        out.attributes()
+            .and_then(|a| a.get("hits"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| AppError::internal("rate counter returned no count"))
+    }
+}

@@ -4,6 +4,8 @@
 pub mod aws;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
+#[cfg(feature = "tenants")]
+pub mod introspection;
 #[cfg(feature = "mongo")]
 pub mod mongo;
 #[cfg(feature = "postgres")]

@@ -1,10 +1,13 @@
 //! `cargo run -p admin -- create-user --username alice --password '…' [--role admin]`
 //! `cargo run -p admin -- migrate`
+//! `cargo run -p admin -- create-tenant acme --name "Acme" [--rate-limit 600] [--rate-window 60] [--pool-size 4] [--disabled]`
 //! Reads the same PG_* variables as the functions (source .local/stack.env locally).
 
 use clap::{Parser, Subcommand};
 use shared::adapters::postgres::Postgres;
 use shared::identity::PasswordHasher;
+use shared::tenants::TenantId;
+use shared::tenants::records::{NewTenant, provision};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -27,6 +30,27 @@ enum Command {
         password: String,
         #[arg(long, default_value = "user", value_parser = ["user", "admin"])]
         role: String,
+        /// The tenant the user belongs to (seed 003): its tokens carry it.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Create or update a tenant: directory row, its own role and schema, its table.
+    CreateTenant {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Requests per caller per window.
+        #[arg(long, default_value_t = 600)]
+        rate_limit: i32,
+        /// Window of the rate limit, seconds.
+        #[arg(long, default_value_t = 60)]
+        rate_window: i32,
+        /// Connections per execution environment for this tenant (capped by TENANT_POOL_MAX_SIZE).
+        #[arg(long, default_value_t = 4)]
+        pool_size: i32,
+        /// Create it disabled (its requests answer TENANT_NOT_FOUND).
+        #[arg(long)]
+        disabled: bool,
     },
 }
 
@@ -40,11 +64,32 @@ async fn main() -> ExitCode {
                 let applied = db.migrate().await.map_err(|e| e.to_string())?;
                 println!("applied migrations: {applied:?}");
             }
-            Command::CreateUser { username, password, role } => {
+            Command::CreateUser { username, password, role, tenant } => {
                 let hasher = PasswordHasher::from_env().map_err(|e| e.to_string())?;
                 let hash = hasher.hash(&password).map_err(|e| e.to_string())?;
                 let id = db.create_user(username.trim(), &hash, &role).await.map_err(|e| e.to_string())?;
+                if let Some(tenant) = tenant {
+                    let tenant = TenantId::parse(&tenant).map_err(|e| e.to_string())?;
+                    let client = db.client().await.map_err(|e| e.to_string())?;
+                    client
+                        .execute("UPDATE users SET tenant_id = $2 WHERE id = $1", &[&id, &tenant.as_str()])
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
                 println!("created user '{}' with id {id} (role {role})", username.trim());
+            }
+            Command::CreateTenant { id, name, rate_limit, rate_window, pool_size, disabled } => {
+                let tenant = NewTenant {
+                    id: TenantId::parse(&id).map_err(|e| e.to_string())?,
+                    name,
+                    active: !disabled,
+                    pool_max_size: pool_size,
+                    rate_limit,
+                    rate_window_seconds: rate_window,
+                };
+                let client = db.client().await.map_err(|e| e.to_string())?;
+                provision(&client, &tenant).await.map_err(|e| e.to_string())?;
+                println!("tenant '{id}' ready: schema and role {}", tenant.id.schema());
             }
         }
         Ok::<_, String>(())

@@ -299,9 +299,13 @@ pub fn workspace_root() -> PathBuf {
 pub fn build_function(package: &str, release: bool) -> io::Result<PathBuf> {
     let root = workspace_root();
     let mut cmd = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(&root).args(["build", "--quiet", "-p", package]);
     if release {
-        cmd.arg("--release");
+        // What ships: the package alone, with only its own features (as `sam build` builds it).
+        cmd.current_dir(&root).args(["build", "--quiet", "--release", "-p", package]);
+    } else {
+        // The same build as localstack/up.sh and the gateway (features unified across the
+        // workspace), so a test finds the binary already built instead of rebuilding `shared`.
+        cmd.current_dir(&root).args(["build", "--quiet", "--workspace", "--bin", package]);
     }
     let status = cmd.status()?;
     if !status.success() {

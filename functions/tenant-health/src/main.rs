@@ -1,0 +1,43 @@
+//! GET /tenants/health — the tenant service's basic health (seed 003 `GET /health`, moved to
+//! its own path because the session service claims `/health` too). The tenant directory is
+//! required (503 when down); the shared cache is not (the service falls back to memory), so
+//! its outage reports `degraded` with 200.
+
+use shared::adapters::{aws::sdk_config, dynamodb::DynamoCache, postgres::Postgres};
+use shared::config::dependency_timeout;
+use shared::health::check;
+use shared::http::{self, Body, Request, Response};
+use shared::AppError;
+use std::time::Duration;
+
+struct State {
+    directory: Postgres,
+    cache: DynamoCache,
+    deadline: Duration,
+}
+
+async fn handle(state: &State, _req: Request) -> Result<Response<Body>, AppError> {
+    let (database, cache) =
+        tokio::join!(check(state.deadline, state.directory.ping()), check(state.deadline, state.cache.ping()));
+    let (status, code, http_status) = match (database.is_up(), cache.is_up()) {
+        (true, true) => ("ok", None, 200),
+        (true, false) => ("degraded", None, 200),
+        (false, _) => ("unavailable", Some("DATABASE_ERROR"), 503),
+    };
+    let body = serde_json::json!({
+        "service": "tenants",
+        "status": status,
+        "code": code,
+        "checks": { "database": database, "cache": cache },
+    });
+    Ok(http::json(http_status, &body))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let deadline = dependency_timeout()?;
+    let sdk = sdk_config(deadline).await;
+    let state = State { directory: Postgres::from_env()?, cache: DynamoCache::from_env(&sdk)?, deadline };
+    http::serve(|req| handle(&state, req)).await
+}
