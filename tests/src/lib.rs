@@ -19,6 +19,18 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client")
 }
 
+/// The debug binary of a function as `localstack/up.sh` built it (`cargo build --workspace
+/// --bins`), for tests that run it under their own Runtime API. Tests never run cargo: a build
+/// with another feature set would make the gateway's `cargo run` rebuild the shared crate.
+pub fn function_binary(function: &str) -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| runtime_api::workspace_root().join("target"));
+    let binary = target.join("debug").join(function);
+    assert!(binary.exists(), "{} is missing: run `bash localstack/up.sh` (it builds every function)", binary.display());
+    binary
+}
+
 /// A name no other test (or earlier run) uses.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])

@@ -7,9 +7,9 @@
 //! The tests of this file share the buckets' contents and one test stops the image store, so
 //! they run one at a time (`STORE`).
 
-use integration_tests::{env, gateway, http, stack_ctl};
+use integration_tests::{env, function_binary, gateway, http, stack_ctl};
 use runtime_api::apigw::{HttpRequest, HttpResponse};
-use runtime_api::{FunctionProcess, RuntimeApi, build_function};
+use runtime_api::{FunctionProcess, RuntimeApi};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -63,10 +63,7 @@ impl ImagesApi {
         let mut runtimes = Vec::new();
         if let Store::AwsEmulator = store {
             for (function, _, _) in ROUTES {
-                let binary = tokio::task::spawn_blocking(move || build_function(function, false))
-                    .await
-                    .expect("build task")
-                    .expect("build the function");
+                let binary = function_binary(function);
                 let api = RuntimeApi::start().await.expect("runtime api");
                 let logs = runtime_api::workspace_root().join(".local/logs");
                 std::fs::create_dir_all(&logs).expect("log directory");

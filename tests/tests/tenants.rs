@@ -5,9 +5,9 @@
 //! Two tests stop servers and the identity service's token store is emptied when the AWS
 //! emulator restarts, so the tests of this file run one at a time (`ONE_AT_A_TIME`).
 
-use integration_tests::{create_user, env, eventually, gateway, http, postgres, send, stack_ctl, unique, Reply};
+use integration_tests::{Reply, create_user, env, eventually, function_binary, gateway, http, postgres, send, stack_ctl, unique};
 use runtime_api::apigw::HttpRequest;
-use runtime_api::{FunctionProcess, RuntimeApi, build_function};
+use runtime_api::{FunctionProcess, RuntimeApi};
 use serde_json::{Value, json};
 use shared::tenants::TenantId;
 use shared::tenants::records::{NewTenant, provision};
@@ -253,7 +253,7 @@ async fn a_revoked_token_stops_working_when_its_cache_entry_expires() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let a = new_tenant(1000, 60, true).await;
     let alice = member_of(Some(&a)).await;
-    let binary = tokio::task::spawn_blocking(|| build_function("tenant-data-get", false)).await.expect("task").expect("build");
+    let binary = function_binary("tenant-data-get");
     let api = RuntimeApi::start().await.expect("runtime api");
     let logs = runtime_api::workspace_root().join(".local/logs/runtime-api-tenant-data-get.log");
     let mut function = FunctionProcess::builder(&binary, "tenant-data-get", &api)

@@ -303,8 +303,7 @@ pub fn build_function(package: &str, release: bool) -> io::Result<PathBuf> {
         // What ships: the package alone, with only its own features (as `sam build` builds it).
         cmd.current_dir(&root).args(["build", "--quiet", "--release", "-p", package]);
     } else {
-        // The same build as localstack/up.sh and the gateway (features unified across the
-        // workspace), so a test finds the binary already built instead of rebuilding `shared`.
+        // The same build as localstack/up.sh (features unified across the workspace).
         cmd.current_dir(&root).args(["build", "--quiet", "--workspace", "--bin", package]);
     }
     let status = cmd.status()?;
