@@ -202,6 +202,9 @@ impl CachePolicy {
     }
 }
 
+/// How long "no such tenant" is cached (at most `TENANT_CACHE_TTL_SECONDS`).
+pub const UNKNOWN_TENANT_TTL: Duration = Duration::from_secs(60);
+
 /// The token is hashed before it becomes a cache key: the cache never holds a usable token.
 pub fn token_cache_key(token: &str) -> String {
     use sha2::Digest;
@@ -275,7 +278,9 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
             Some(config) => config,
             None => {
                 let config = self.directory.find(id).await?;
-                self.cache.put(&key, &config, self.policy.tenant_ttl).await;
+                // An unknown tenant is remembered briefly only, so a new tenant works within a minute.
+                let ttl = if config.is_some() { self.policy.tenant_ttl } else { self.policy.tenant_ttl.min(UNKNOWN_TENANT_TTL) };
+                self.cache.put(&key, &config, ttl).await;
                 config
             }
         };

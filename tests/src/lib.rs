@@ -89,13 +89,19 @@ where
 }
 
 pub async fn postgres() -> tokio_postgres::Client {
+    postgres_with_options(None).await
+}
+
+/// A connection with startup `options` (e.g. `-c role=…` to act as a tenant's role).
+pub async fn postgres_with_options(options: Option<&str>) -> tokio_postgres::Client {
     let conn = format!(
-        "host={} port={} dbname={} user={}{}",
+        "host={} port={} dbname={} user={}{}{}",
         env("PG_HOST"),
         env("PG_PORT"),
         env("PG_DATABASE"),
         env("PG_USER"),
-        std::env::var("PG_PASSWORD").map(|p| format!(" password={p}")).unwrap_or_default()
+        std::env::var("PG_PASSWORD").map(|p| format!(" password={p}")).unwrap_or_default(),
+        options.map(|o| format!(" options='{o}'")).unwrap_or_default(),
     );
     let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
     tokio::spawn(connection);

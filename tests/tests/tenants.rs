@@ -5,7 +5,9 @@
 //! Two tests stop servers and the identity service's token store is emptied when the AWS
 //! emulator restarts, so the tests of this file run one at a time (`ONE_AT_A_TIME`).
 
-use integration_tests::{Reply, create_user, env, eventually, function_binary, gateway, http, postgres, send, stack_ctl, unique};
+use integration_tests::{
+    Reply, create_user, eventually, function_binary, gateway, http, postgres, postgres_with_options, send, stack_ctl, unique,
+};
 use runtime_api::apigw::HttpRequest;
 use runtime_api::{FunctionProcess, RuntimeApi};
 use serde_json::{Value, json};
@@ -123,16 +125,7 @@ async fn crud_for_two_tenants_keeps_their_data_apart() {
 
     // Isolation below the API: tenant A's role cannot read tenant B's schema at all.
     let (schema_a, schema_b) = (TenantId::parse(&a).unwrap().schema(), TenantId::parse(&b).unwrap().schema());
-    let conn = format!(
-        "host={} port={} dbname={} user={} options='-c role={schema_a}'{}",
-        env("PG_HOST"),
-        env("PG_PORT"),
-        env("PG_DATABASE"),
-        env("PG_USER"),
-        std::env::var("PG_PASSWORD").map(|p| format!(" password={p}")).unwrap_or_default()
-    );
-    let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.expect("connect as tenant A");
-    tokio::spawn(connection);
+    let client = postgres_with_options(Some(&format!("-c role={schema_a}"))).await;
     let err = client.query(&format!("SELECT count(*) FROM {schema_b}.records"), &[]).await.expect_err("denied");
     assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{err}");
 }
