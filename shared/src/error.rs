@@ -52,8 +52,15 @@ impl fmt::Display for Dependency {
     }
 }
 
+/// Field name (a dotted path for nested fields) → what is wrong with it.
+pub type FieldErrors = std::collections::BTreeMap<String, Vec<String>>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// The body is well-formed JSON but its fields are wrong (400 VALIDATION_FAILED), with a
+    /// message per field.
+    #[error("{message}")]
+    Invalid { message: String, fields: FieldErrors },
     /// The client sent something we cannot accept (400).
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
@@ -106,7 +113,7 @@ impl AppError {
 
     pub fn status(&self) -> u16 {
         match self {
-            AppError::BadRequest { .. } => 400,
+            AppError::BadRequest { .. } | AppError::Invalid { .. } => 400,
             AppError::Unauthorized { .. } => 401,
             AppError::Forbidden { .. } => 403,
             AppError::NotFound { .. } => 404,
@@ -129,8 +136,16 @@ impl AppError {
             | AppError::PayloadTooLarge { code, .. }
             | AppError::UnsupportedMediaType { code, .. }
             | AppError::RateLimited { code, .. } => code,
+            AppError::Invalid { .. } => "VALIDATION_FAILED",
             AppError::Unavailable { dependency, .. } => dependency.unavailable_code(),
             AppError::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Invalid { fields, .. } => Some(fields),
+            _ => None,
         }
     }
 

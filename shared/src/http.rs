@@ -46,8 +46,9 @@ pub fn body_bytes(req: &Request) -> &[u8] {
     }
 }
 
-/// Parses a JSON body into `T`, with a size limit and distinct codes for each way it can be wrong.
-pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Result<T, AppError> {
+/// The bytes of a JSON body, after the checks every JSON route shares: size limit, content
+/// type (when given), not empty.
+pub fn json_body(req: &Request, max_bytes: usize) -> Result<&[u8], AppError> {
     let bytes = body_bytes(req);
     if bytes.len() > max_bytes {
         return Err(AppError::PayloadTooLarge {
@@ -67,7 +68,12 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Resul
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request("EMPTY_BODY", "a JSON body is required"));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    Ok(bytes)
+}
+
+/// Parses a JSON body into `T`, with a size limit and distinct codes for each way it can be wrong.
+pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Result<T, AppError> {
+    serde_json::from_slice(json_body(req, max_bytes)?).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Data => AppError::bad_request("VALIDATION_FAILED", format!("invalid request body: {e}")),
@@ -115,6 +121,9 @@ struct ErrorBody<'a> {
     error: String,
     code: &'a str,
     request_id: &'a str,
+    /// Field-level messages of a validation failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a crate::error::FieldErrors>,
 }
 
 /// What every rendering of an error (JSON, envelope, SOAP fault) does to its response: logs the
@@ -140,7 +149,7 @@ pub fn finish_error_response(err: &AppError, mut resp: Response<Body>) -> Respon
 
 /// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
 pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
-    let body = ErrorBody { error: err.public_message(), code: err.code(), request_id };
+    let body = ErrorBody { error: err.public_message(), code: err.code(), request_id, fields: err.fields() };
     finish_error_response(err, json(err.status(), &body))
 }
 
@@ -157,6 +166,7 @@ pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Bod
         "data": null,
         "code": err.code(),
         "requestId": request_id,
+        "errors": err.fields(),
     });
     finish_error_response(err, json(err.status(), &body))
 }

@@ -25,6 +25,8 @@ pub mod cors;
 pub mod http;
 #[cfg(feature = "soap")]
 pub mod soap;
+#[cfg(feature = "validation")]
+pub mod validation;
 #[cfg(feature = "consumer")]
 pub mod consumer;
 
