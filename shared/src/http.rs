@@ -160,14 +160,16 @@ pub fn envelope<T: Serialize>(status: u16, message: &str, data: &T) -> Response<
 
 /// Errors in seed 004's envelope, with the same stable code and request id as everywhere else.
 pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Body> {
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "status": "error",
         "message": err.public_message(),
         "data": null,
         "code": err.code(),
         "requestId": request_id,
-        "errors": err.fields(),
     });
+    if let Some(fields) = err.fields() {
+        body["errors"] = serde_json::json!(fields);
+    }
     finish_error_response(err, json(err.status(), &body))
 }
 

@@ -27,6 +27,8 @@ pub mod http;
 pub mod soap;
 #[cfg(feature = "validation")]
 pub mod validation;
+#[cfg(feature = "chat")]
+pub mod chat;
 #[cfg(feature = "consumer")]
 pub mod consumer;
 

@@ -1,0 +1,240 @@
+//! Seed 004's chat backend (`/api/v1/...`): chat sessions owned by users, in PostgreSQL,
+//! behind identity's tokens, answered in the seed's envelope. A resource of another user is
+//! answered as not found (404), so ids reveal nothing; admins see everything.
+
+use crate::adapters::aws::sdk_config;
+use crate::adapters::dynamodb::DynamoTokens;
+use crate::adapters::postgres::{Postgres, db_error};
+use crate::config::dependency_timeout;
+use crate::error::AppError;
+use crate::http::{self, Request, RequestExt};
+use crate::identity::Identity;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::Validate;
+
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// Who is calling, from a verified, unrevoked access token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub admin: bool,
+}
+
+impl Caller {
+    /// Owners and admins may act on a resource; everyone else is told it does not exist.
+    pub fn may_access(&self, owner: i64) -> bool {
+        self.admin || self.user_id == owner
+    }
+}
+
+pub struct ChatApi {
+    pub identity: Identity<Postgres, DynamoTokens>,
+    pub db: Postgres,
+}
+
+impl ChatApi {
+    pub async fn from_env() -> Result<Self, http::Error> {
+        let sdk = sdk_config(dependency_timeout()?).await;
+        let identity = Identity::from_env(&sdk)?;
+        Ok(Self { db: identity.users.clone(), identity })
+    }
+
+    pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
+        let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
+        let user_id = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+        Ok(Caller { user_id, admin: claims.role == "admin" })
+    }
+}
+
+/// The `{id}` path parameter as a UUID.
+pub fn path_id(req: &Request, what: &'static str) -> Result<Uuid, AppError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first("id"))
+        .and_then(|raw| Uuid::parse_str(raw.trim()).ok())
+        .ok_or_else(|| AppError::bad_request("INVALID_ID", format!("the {what} id must be a UUID")))
+}
+
+/// `?limit=` (1-100, default 20) and `?cursor=` (opaque, from the previous page).
+pub fn page_params(req: &Request) -> Result<(i64, Option<String>), AppError> {
+    let limit = match http::query_param(req, "limit") {
+        None => 20,
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"))?,
+    };
+    Ok((limit, http::query_param(req, "cursor")))
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSession {
+    pub id: Uuid,
+    pub user_id: i64,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInput {
+    #[serde(deserialize_with = "trimmed")]
+    #[validate(length(min = 1, max = 200))]
+    pub title: String,
+}
+
+/// Text is trimmed before it is validated, so the rules judge what is stored.
+fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    String::deserialize(d).map(|s| s.trim().to_string())
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+fn session(row: &tokio_postgres::Row) -> ChatSession {
+    ChatSession {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        title: row.get("title"),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+    }
+}
+
+const SESSION_COLUMNS: &str = "id, user_id, title, created_at, updated_at";
+
+pub fn session_not_found() -> AppError {
+    AppError::not_found("SESSION_NOT_FOUND", "no such chat session")
+}
+
+/// Keyset cursor over (created_at, id): `<micros>_<uuid>`, stable under inserts.
+fn encode_cursor(s: &ChatSession) -> String {
+    format!("{}_{}", s.created_at.timestamp_micros(), s.id)
+}
+
+fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
+    let invalid = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
+    let (micros, id) = raw.split_once('_').ok_or_else(invalid)?;
+    let at = micros.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;
+    Ok((at, Uuid::parse_str(id).map_err(|_| invalid())?))
+}
+
+impl ChatApi {
+    pub async fn create_session(&self, caller: &Caller, input: &SessionInput) -> Result<ChatSession, AppError> {
+        let client = self.db.client().await?;
+        let row = client
+            .query_one(
+                &format!("INSERT INTO chat_sessions (id, user_id, title) VALUES ($1, $2, $3) RETURNING {SESSION_COLUMNS}"),
+                &[&Uuid::now_v7(), &caller.user_id, &input.title],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(session(&row))
+    }
+
+    /// The caller's sessions, newest first; an admin may ask for another user's (`user_id`).
+    pub async fn list_sessions(
+        &self,
+        caller: &Caller,
+        user_id: Option<i64>,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Page<ChatSession>, AppError> {
+        let owner = match user_id {
+            Some(other) if other != caller.user_id && !caller.admin => {
+                return Err(AppError::forbidden("FORBIDDEN", "only admins may list another user's sessions"));
+            }
+            Some(other) => other,
+            None => caller.user_id,
+        };
+        let after = cursor.map(decode_cursor).transpose()?;
+        let (after_at, after_id) = (after.map(|a| a.0), after.map(|a| a.1));
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {SESSION_COLUMNS} FROM chat_sessions WHERE user_id = $1 \
+                     AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) \
+                     ORDER BY created_at DESC, id DESC LIMIT $4"
+                ),
+                &[&owner, &after_at, &after_id, &(limit + 1)],
+            )
+            .await
+            .map_err(db_error)?;
+        let mut items: Vec<ChatSession> = rows.iter().map(session).collect();
+        let more = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        let next_cursor = if more { items.last().map(encode_cursor) } else { None };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// A session the caller may see, or SESSION_NOT_FOUND.
+    pub async fn session(&self, caller: &Caller, id: Uuid) -> Result<ChatSession, AppError> {
+        let client = self.db.client().await?;
+        let row = client
+            .query_opt(&format!("SELECT {SESSION_COLUMNS} FROM chat_sessions WHERE id = $1"), &[&id])
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(session).filter(|s| caller.may_access(s.user_id)).ok_or_else(session_not_found)
+    }
+
+    pub async fn rename_session(&self, caller: &Caller, id: Uuid, input: &SessionInput) -> Result<ChatSession, AppError> {
+        self.session(caller, id).await?;
+        let client = self.db.client().await?;
+        let row = client
+            .query_opt(
+                &format!("UPDATE chat_sessions SET title = $2, updated_at = now() WHERE id = $1 RETURNING {SESSION_COLUMNS}"),
+                &[&id, &input.title],
+            )
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(session).ok_or_else(session_not_found)
+    }
+
+    /// Deletes a session with its messages, vendor and sellers (ON DELETE CASCADE).
+    pub async fn delete_session(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+        self.session(caller, id).await?;
+        let client = self.db.client().await?;
+        let n = client.execute("DELETE FROM chat_sessions WHERE id = $1", &[&id]).await.map_err(db_error)?;
+        if n == 0 { Err(session_not_found()) } else { Ok(()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let s = ChatSession {
+            id: Uuid::now_v7(),
+            user_id: 1,
+            title: "t".into(),
+            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            updated_at: Utc::now(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&s)).unwrap(), (s.created_at, s.id));
+        for bad in ["", "x", "1_", "_", "abc_0191", "1_not-a-uuid"] {
+            assert_eq!(decode_cursor(bad).unwrap_err().code(), "INVALID_CURSOR", "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_owners_and_admins_reach_a_resource() {
+        let (alice, admin) = (Caller { user_id: 1, admin: false }, Caller { user_id: 9, admin: true });
+        assert!(alice.may_access(1) && !alice.may_access(2));
+        assert!(admin.may_access(2));
+    }
+}

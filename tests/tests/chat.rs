@@ -1,0 +1,120 @@
+//! Seed 004's chat backend through the real binaries behind the local gateway: chat sessions
+//! with ownership, admin access, pagination, and field-level validation errors in the envelope.
+
+use integration_tests::{Reply, create_user, gateway, http, postgres, post_json, send, unique};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A user logged in through `/api/v1/auth/login`; `admin` gives the user the admin role first.
+async fn user(admin: bool) -> String {
+    let username = unique("chat");
+    let id = create_user(&username, PASSWORD).await;
+    if admin {
+        postgres().await.execute("UPDATE users SET role = 'admin' WHERE id = $1", &[&id]).await.expect("make admin");
+    }
+    let login = post_json("/api/v1/auth/login", &json!({ "username": username, "password": PASSWORD })).await;
+    assert_eq!(login.status, 200, "{}", login.json);
+    login.json["data"]["accessToken"].as_str().expect("access token").to_string()
+}
+
+async fn call(method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    let mut req = http().request(method.parse().expect("method"), format!("{}{path}", gateway()));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    send(req).await
+}
+
+fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!((reply.status, reply.code()), (status, code), "{}", reply.json);
+    assert_eq!(reply.json["status"], "error");
+    assert!(reply.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(reply.json["requestId"].as_str().is_some_and(|r| !r.is_empty()));
+}
+
+#[tokio::test]
+async fn sessions_have_owners_titles_and_pages() {
+    let (alice, bob, admin) = (user(false).await, user(false).await, user(true).await);
+
+    let created = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "Support chat" }))).await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    assert_eq!((created.json["status"].as_str(), created.json["message"].as_str()), (Some("success"), Some("session created")));
+    let id = created.json["data"]["id"].as_str().expect("id").to_string();
+    assert_eq!(created.json["data"]["title"], "Support chat");
+    let path = format!("/api/v1/sessions/{id}");
+
+    // The owner reads and renames it; another user cannot even see that it exists; an admin can.
+    assert_eq!(call("GET", &path, Some(&alice), None).await.json["data"]["id"], id.as_str());
+    for (method, body) in [("GET", None), ("PUT", Some(json!({ "title": "mine now" }))), ("DELETE", None)] {
+        assert_error(&call(method, &path, Some(&bob), body).await, 404, "SESSION_NOT_FOUND");
+    }
+    assert_eq!(call("GET", &path, Some(&admin), None).await.status, 200);
+    let renamed = call("PUT", &path, Some(&alice), Some(json!({ "title": "Billing question" }))).await;
+    assert_eq!((renamed.status, &renamed.json["data"]["title"]), (200, &json!("Billing question")));
+
+    // Pagination, newest first, with a cursor; bob's list does not include alice's sessions.
+    for n in 0..3 {
+        let r = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": format!("chat {n}") }))).await;
+        assert_eq!(r.status, 201);
+    }
+    let page = call("GET", "/api/v1/sessions?limit=2", Some(&alice), None).await;
+    let titles = |r: &Reply| -> Vec<String> {
+        r.json["data"]["items"].as_array().expect("items").iter().map(|s| s["title"].as_str().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(titles(&page), ["chat 2", "chat 1"]);
+    let cursor = page.json["data"]["nextCursor"].as_str().expect("more pages").to_string();
+    let rest = call("GET", &format!("/api/v1/sessions?limit=2&cursor={cursor}"), Some(&alice), None).await;
+    assert_eq!(titles(&rest), ["chat 0", "Billing question"]);
+    assert!(rest.json["data"]["nextCursor"].is_null());
+    assert!(titles(&call("GET", "/api/v1/sessions", Some(&bob), None).await).is_empty());
+
+    // Only an admin lists another user's sessions.
+    let alice_id = created.json["data"]["userId"].as_i64().expect("userId");
+    let as_admin = call("GET", &format!("/api/v1/sessions?userId={alice_id}&limit=100"), Some(&admin), None).await;
+    assert_eq!(titles(&as_admin).len(), 4);
+    assert_error(&call("GET", &format!("/api/v1/sessions?userId={alice_id}"), Some(&bob), None).await, 403, "FORBIDDEN");
+
+    let deleted = call("DELETE", &path, Some(&alice), None).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.json);
+    assert_error(&call("GET", &path, Some(&alice), None).await, 404, "SESSION_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn bad_session_input_gets_field_level_errors() {
+    let alice = user(false).await;
+    let cases = [
+        (json!({}), "title", "is required"),
+        (json!({ "title": 42 }), "title", "invalid type: integer `42`, expected a string"),
+        (json!({ "title": "" }), "title", "must be 1 to 200 characters"),
+        (json!({ "title": "   " }), "title", "must be 1 to 200 characters"),
+        (json!({ "title": "x".repeat(201) }), "title", "must be 1 to 200 characters"),
+        (json!({ "title": "ok", "userId": 1 }), "userId", "is not allowed"),
+    ];
+    for (body, field, message) in cases {
+        for (method, path) in [("POST", "/api/v1/sessions".to_string()), ("PUT", format!("/api/v1/sessions/{}", uuid::Uuid::now_v7()))] {
+            let reply = call(method, &path, Some(&alice), Some(body.clone())).await;
+            assert_error(&reply, 400, "VALIDATION_FAILED");
+            assert_eq!(reply.json["errors"][field][0], message, "{method} {body}: {}", reply.json);
+        }
+    }
+    assert_error(&call("POST", "/api/v1/sessions", None, Some(json!({ "title": "t" }))).await, 401, "MISSING_TOKEN");
+    assert_error(&call("POST", "/api/v1/sessions", Some("forged.token.here"), Some(json!({ "title": "t" }))).await, 401, "INVALID_TOKEN");
+    assert_error(&call("GET", "/api/v1/sessions/not-a-uuid", Some(&alice), None).await, 400, "INVALID_ID");
+    assert_error(&call("GET", "/api/v1/sessions?limit=500", Some(&alice), None).await, 400, "INVALID_LIMIT");
+    assert_error(&call("GET", "/api/v1/sessions?cursor=garbage", Some(&alice), None).await, 400, "INVALID_CURSOR");
+    let raw = http()
+        .post(format!("{}/api/v1/sessions", gateway()))
+        .bearer_auth(&alice)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .expect("gateway");
+    assert_eq!(raw.status().as_u16(), 400);
+    let body: Value = raw.json().await.expect("json");
+    assert_eq!(body["code"], "INVALID_JSON");
+}
