@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
+pub mod messages;
+
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const MAX_PAGE_SIZE: i64 = 100;
 
@@ -91,8 +93,12 @@ pub struct SessionInput {
 }
 
 /// Text is trimmed before it is validated, so the rules judge what is stored.
-fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     String::deserialize(d).map(|s| s.trim().to_string())
+}
+
+pub(crate) fn trimmed_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d).map(|o| o.map(|s| s.trim().to_string()))
 }
 
 #[derive(Debug, Serialize)]

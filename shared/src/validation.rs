@@ -57,9 +57,27 @@ pub fn flatten(errors: &ValidationErrors) -> FieldErrors {
     out
 }
 
+/// `validator` reports Rust field names; the APIs speak camelCase JSON (serde `rename_all`).
+fn camel_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn collect(errors: &ValidationErrors, prefix: &str, out: &mut FieldErrors) {
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let field = camel_case(field);
+        let path = if prefix.is_empty() { field } else { format!("{prefix}.{field}") };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 out.entry(path).or_default().extend(list.iter().map(describe));
@@ -143,6 +161,13 @@ mod tests {
         assert_eq!(fields(r#"{"title": "ok", "vendor": {"email": "nope"}}"#)["vendor.email"], ["must be an email address"]);
         assert_eq!(fields(r#"{"title": "ok", "vendor": {"email": "a@b.c", "x": 1}}"#)["vendor.x"], ["is not allowed"]);
         assert_eq!(fields(r#""just text""#).keys().collect::<Vec<_>>(), ["body"]);
+    }
+
+    #[test]
+    fn rust_field_names_become_json_names() {
+        assert_eq!(camel_case("media_url"), "mediaUrl");
+        assert_eq!(camel_case("title"), "title");
+        assert_eq!(camel_case("a_b_c"), "aBC");
     }
 
     #[test]

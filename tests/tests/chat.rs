@@ -118,3 +118,83 @@ async fn bad_session_input_gets_field_level_errors() {
     let body: Value = raw.json().await.expect("json");
     assert_eq!(body["code"], "INVALID_JSON");
 }
+
+#[tokio::test]
+async fn messages_stay_in_order_and_in_their_session() {
+    let (alice, bob, admin) = (user(false).await, user(false).await, user(true).await);
+    let session = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "Order 1234" }))).await;
+    let session_id = session.json["data"]["id"].as_str().expect("id").to_string();
+
+    let texts = ["hello", "my parcel is late", "order 1234", "thanks"];
+    let mut ids = Vec::new();
+    for text in texts {
+        let posted = call("POST", "/api/v1/messages", Some(&alice), Some(json!({ "sessionId": session_id, "kind": "text", "text": text }))).await;
+        assert_eq!(posted.status, 201, "{}", posted.json);
+        ids.push(posted.json["data"]["id"].as_str().expect("id").to_string());
+    }
+    let media = json!({ "sessionId": session_id, "kind": "media", "mediaUrl": "https://cdn.example.com/p.png", "mediaType": "image/png", "text": "photo" });
+    let photo = call("POST", "/api/v1/messages", Some(&alice), Some(media)).await;
+    assert_eq!((photo.status, &photo.json["data"]["kind"]), (201, &json!("media")), "{}", photo.json);
+
+    // Chronological, across pages.
+    let base = format!("/api/v1/messages?sessionId={session_id}");
+    let first = call("GET", &format!("{base}&limit=3"), Some(&alice), None).await;
+    let page_texts = |r: &Reply| -> Vec<String> {
+        r.json["data"]["items"].as_array().expect("items").iter().map(|m| m["text"].as_str().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(page_texts(&first), texts[..3]);
+    let cursor = first.json["data"]["nextCursor"].as_str().expect("more").to_string();
+    let second = call("GET", &format!("{base}&limit=3&cursor={cursor}"), Some(&alice), None).await;
+    assert_eq!(page_texts(&second), ["thanks", "photo"]);
+
+    // Another user sees nothing of it, and cannot write into it; an admin can read.
+    let msg = format!("/api/v1/messages/{}", ids[1]);
+    assert_error(&call("GET", &msg, Some(&bob), None).await, 404, "MESSAGE_NOT_FOUND");
+    assert_error(&call("DELETE", &msg, Some(&bob), None).await, 404, "MESSAGE_NOT_FOUND");
+    assert_error(&call("GET", &format!("/api/v1/messages?sessionId={session_id}"), Some(&bob), None).await, 404, "SESSION_NOT_FOUND");
+    let intrusion = call("POST", "/api/v1/messages", Some(&bob), Some(json!({ "sessionId": session_id, "kind": "text", "text": "hi" }))).await;
+    assert_error(&intrusion, 404, "SESSION_NOT_FOUND");
+    assert_eq!(call("GET", &msg, Some(&admin), None).await.status, 200);
+
+    // Edits: text only, by its sender.
+    let edited = call("PUT", &msg, Some(&alice), Some(json!({ "text": "my parcel is very late" }))).await;
+    assert_eq!((edited.status, &edited.json["data"]["text"]), (200, &json!("my parcel is very late")), "{}", edited.json);
+    assert!(edited.json["data"]["editedAt"].is_string());
+    let photo_path = format!("/api/v1/messages/{}", photo.json["data"]["id"].as_str().expect("id"));
+    assert_error(&call("PUT", &photo_path, Some(&alice), Some(json!({ "text": "x" }))).await, 409, "NOT_A_TEXT_MESSAGE");
+    assert_eq!(call("DELETE", &msg, Some(&alice), None).await.status, 200);
+    assert_error(&call("GET", &msg, Some(&alice), None).await, 404, "MESSAGE_NOT_FOUND");
+
+    // Deleting the session takes its messages with it.
+    assert_eq!(call("DELETE", &format!("/api/v1/sessions/{session_id}"), Some(&alice), None).await.status, 200);
+    assert_error(&call("GET", &format!("/api/v1/messages/{}", ids[0]), Some(&admin), None).await, 404, "MESSAGE_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn bad_messages_get_field_level_errors() {
+    let alice = user(false).await;
+    let session = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "t" }))).await;
+    let sid = session.json["data"]["id"].as_str().expect("id").to_string();
+    let cases = [
+        (json!({ "kind": "text", "text": "hi" }), "sessionId", "is required"),
+        (json!({ "sessionId": "nope", "kind": "text", "text": "hi" }), "sessionId", ""),
+        (json!({ "sessionId": sid, "kind": "video", "text": "hi" }), "kind", ""),
+        (json!({ "sessionId": sid, "kind": "text" }), "text", "is required for a text message"),
+        (json!({ "sessionId": sid, "kind": "text", "text": "  " }), "text", "must be 1 to 4000 characters"),
+        (json!({ "sessionId": sid, "kind": "text", "text": "x".repeat(4001) }), "text", "must be 1 to 4000 characters"),
+        (json!({ "sessionId": sid, "kind": "text", "text": 7 }), "text", ""),
+        (json!({ "sessionId": sid, "kind": "text", "text": "hi", "mediaUrl": "https://x.y/z" }), "mediaUrl", "is not allowed for a text message"),
+        (json!({ "sessionId": sid, "kind": "media", "mediaUrl": "not a url", "mediaType": "image/png" }), "mediaUrl", "must be a URL"),
+        (json!({ "sessionId": sid, "kind": "media", "mediaUrl": "https://x.y/z", "mediaType": "text/html" }), "mediaType", "must be an image/, video/ or audio/ media type"),
+        (json!({ "sessionId": sid, "kind": "text", "text": "hi", "senderId": 1 }), "senderId", "is not allowed"),
+    ];
+    for (body, field, message) in cases {
+        let reply = call("POST", "/api/v1/messages", Some(&alice), Some(body.clone())).await;
+        assert_error(&reply, 400, "VALIDATION_FAILED");
+        let got = reply.json["errors"][field][0].as_str().unwrap_or_default();
+        assert!(!got.is_empty() && got.starts_with(message), "{body}: {}", reply.json);
+    }
+    assert_error(&call("GET", "/api/v1/messages", Some(&alice), None).await, 400, "INVALID_SESSION_ID");
+    assert_error(&call("GET", &format!("/api/v1/messages?sessionId={sid}&cursor=-1"), Some(&alice), None).await, 400, "INVALID_CURSOR");
+    assert_error(&call("PUT", &format!("/api/v1/messages/{}", uuid::Uuid::now_v7()), Some(&alice), Some(json!({}))).await, 400, "VALIDATION_FAILED");
+}

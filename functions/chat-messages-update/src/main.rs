@@ -1,0 +1,23 @@
+//! PUT /api/v1/messages/{id} — seed 004: edits a text message (`{"text": …}`; its sender or an
+//! admin), marking it edited.
+
+use shared::chat::messages::EditMessage;
+use shared::chat::{ChatApi, MAX_BODY_BYTES, path_id};
+use shared::http::{self, Body, Request, Response};
+use shared::validation::parse_valid;
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let id = path_id(&req, "message")?;
+    let input: EditMessage = parse_valid(&req, MAX_BODY_BYTES)?;
+    let message = api.edit_message(&caller, id, &input).await?;
+    Ok(http::envelope(200, "message updated", &message))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}
