@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
+pub mod business;
 pub mod messages;
+pub mod users;
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -130,7 +132,7 @@ fn encode_cursor(s: &ChatSession) -> String {
     format!("{}_{}", s.created_at.timestamp_micros(), s.id)
 }
 
-fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
+pub(crate) fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
     let invalid = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
     let (micros, id) = raw.split_once('_').ok_or_else(invalid)?;
     let at = micros.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;

@@ -198,3 +198,138 @@ async fn bad_messages_get_field_level_errors() {
     assert_error(&call("GET", &format!("/api/v1/messages?sessionId={sid}&cursor=-1"), Some(&alice), None).await, 400, "INVALID_CURSOR");
     assert_error(&call("PUT", &format!("/api/v1/messages/{}", uuid::Uuid::now_v7()), Some(&alice), Some(json!({}))).await, 400, "VALIDATION_FAILED");
 }
+
+#[tokio::test]
+async fn vendors_and_sellers_follow_the_unique_rules() {
+    let (alice, bob, admin) = (user(false).await, user(false).await, user(true).await);
+    let new_session = |title: &'static str| call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": title })));
+    let s1 = new_session("shop 1").await.json["data"]["id"].as_str().expect("id").to_string();
+    let s2 = new_session("shop 2").await.json["data"]["id"].as_str().expect("id").to_string();
+    let email = format!("{}@example.com", unique("vendor"));
+
+    // One vendor per session; vendor emails unique whatever their case.
+    let vendor = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s1, "name": "Acme", "email": email, "phone": "+49 30 1234567" }))).await;
+    assert_eq!(vendor.status, 201, "{}", vendor.json);
+    let vendor_id = vendor.json["data"]["id"].as_str().expect("id").to_string();
+    let second = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s1, "name": "Other" }))).await;
+    assert_error(&second, 409, "VENDOR_EXISTS");
+    let same_email = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s2, "name": "Copy", "email": email.to_uppercase() }))).await;
+    assert_error(&same_email, 409, "VENDOR_EMAIL_TAKEN");
+    let found = call("GET", &format!("/api/v1/vendors?sessionId={s1}"), Some(&alice), None).await;
+    assert_eq!(found.json["data"]["id"], vendor_id.as_str());
+    assert_error(&call("GET", &format!("/api/v1/vendors?sessionId={s2}"), Some(&alice), None).await, 404, "VENDOR_NOT_FOUND");
+    let vendor_path = format!("/api/v1/vendors/{vendor_id}");
+    assert_error(&call("GET", &vendor_path, Some(&bob), None).await, 404, "VENDOR_NOT_FOUND");
+    assert_error(&call("POST", "/api/v1/vendors", Some(&bob), Some(json!({ "sessionId": s2, "name": "Bob's" }))).await, 404, "SESSION_NOT_FOUND");
+    assert_eq!(call("GET", &vendor_path, Some(&admin), None).await.status, 200);
+    let moved = call("PUT", &vendor_path, Some(&alice), Some(json!({ "sessionId": s2, "name": "Acme" }))).await;
+    assert_error(&moved, 400, "VALIDATION_FAILED");
+    assert_eq!(moved.json["errors"]["sessionId"][0], "cannot be changed");
+    let renamed = call("PUT", &vendor_path, Some(&alice), Some(json!({ "name": "Acme GmbH", "email": email }))).await;
+    assert_eq!((renamed.status, &renamed.json["data"]["name"]), (200, &json!("Acme GmbH")), "{}", renamed.json);
+
+    // Sellers: many per session, a product once per seller and session, listed in order.
+    let offer = |name: &str, product: &str, cents: i64| json!({ "sessionId": s1, "name": name, "product": product, "priceCents": cents, "currency": "EUR" });
+    for (name, product, cents) in [("Ann", "Tea", 450), ("Ann", "Coffee", 390), ("Ben", "Tea", 420)] {
+        let r = call("POST", "/api/v1/sellers", Some(&alice), Some(offer(name, product, cents))).await;
+        assert_eq!(r.status, 201, "{}", r.json);
+    }
+    assert_error(&call("POST", "/api/v1/sellers", Some(&alice), Some(offer("Ann", "Tea", 500))).await, 409, "SELLER_PRODUCT_EXISTS");
+    let page = call("GET", &format!("/api/v1/sellers?sessionId={s1}&limit=2"), Some(&alice), None).await;
+    let names = |r: &Reply| -> Vec<String> {
+        r.json["data"]["items"].as_array().expect("items").iter().map(|s| format!("{}/{}", s["name"].as_str().unwrap_or_default(), s["product"].as_str().unwrap_or_default())).collect()
+    };
+    assert_eq!(names(&page), ["Ann/Tea", "Ann/Coffee"]);
+    let cursor = page.json["data"]["nextCursor"].as_str().expect("more").to_string();
+    let rest = call("GET", &format!("/api/v1/sellers?sessionId={s1}&limit=2&cursor={cursor}"), Some(&alice), None).await;
+    assert_eq!(names(&rest), ["Ben/Tea"]);
+    assert_error(&call("GET", &format!("/api/v1/sellers?sessionId={s1}"), Some(&bob), None).await, 404, "SESSION_NOT_FOUND");
+    let seller_id = page.json["data"]["items"][1]["id"].as_str().expect("id").to_string();
+    let seller_path = format!("/api/v1/sellers/{seller_id}");
+    let clash = call("PUT", &seller_path, Some(&alice), Some(json!({ "name": "Ann", "product": "Tea", "priceCents": 1, "currency": "EUR" }))).await;
+    assert_error(&clash, 409, "SELLER_PRODUCT_EXISTS");
+    let repriced = call("PUT", &seller_path, Some(&alice), Some(json!({ "name": "Ann", "product": "Coffee", "priceCents": 350, "currency": "EUR" }))).await;
+    assert_eq!((repriced.status, &repriced.json["data"]["priceCents"]), (200, &json!(350)), "{}", repriced.json);
+    assert_error(&call("DELETE", &seller_path, Some(&bob), None).await, 404, "SELLER_NOT_FOUND");
+    assert_eq!(call("DELETE", &seller_path, Some(&alice), None).await.status, 200);
+    assert_error(&call("GET", &seller_path, Some(&alice), None).await, 404, "SELLER_NOT_FOUND");
+
+    // Bad bodies name their fields.
+    let bad = [
+        (json!({ "sessionId": s2, "name": "", "email": "x" }), ["email", "name"].as_slice()),
+        (json!({ "sessionId": s2, "name": "V", "phone": "call me" }), ["phone"].as_slice()),
+        (json!({ "name": "V" }), ["sessionId"].as_slice()),
+    ];
+    for (body, fields) in bad {
+        let r = call("POST", "/api/v1/vendors", Some(&alice), Some(body.clone())).await;
+        assert_error(&r, 400, "VALIDATION_FAILED");
+        let got: Vec<&str> = r.json["errors"].as_object().expect("errors").keys().map(String::as_str).collect();
+        assert_eq!(got, fields, "{body}");
+    }
+    let bad_sellers = [
+        (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": -5, "currency": "EUR" }), "priceCents"),
+        (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 1.5, "currency": "EUR" }), "priceCents"),
+        (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 5, "currency": "euro" }), "currency"),
+        (json!({ "sessionId": s2, "name": "A", "product": "x".repeat(201), "priceCents": 5, "currency": "EUR" }), "product"),
+        (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 5, "currency": "EUR", "stock": 3 }), "stock"),
+    ];
+    for (body, field) in bad_sellers {
+        let r = call("POST", "/api/v1/sellers", Some(&alice), Some(body.clone())).await;
+        assert_error(&r, 400, "VALIDATION_FAILED");
+        assert!(r.json["errors"][field].is_array(), "{body}: {}", r.json);
+    }
+
+    // Deleting the session removes its vendor and sellers.
+    assert_eq!(call("DELETE", &format!("/api/v1/sessions/{s1}"), Some(&alice), None).await.status, 200);
+    assert_error(&call("GET", &vendor_path, Some(&admin), None).await, 404, "VENDOR_NOT_FOUND");
+}
+
+/// The id of the user a token belongs to, read from their own profile route's answer.
+async fn my_id(token: &str) -> i64 {
+    let sessions = call("POST", "/api/v1/sessions", Some(token), Some(json!({ "title": "whoami" }))).await;
+    sessions.json["data"]["userId"].as_i64().expect("userId")
+}
+
+#[tokio::test]
+async fn users_manage_themselves_and_admins_manage_everyone() {
+    let (alice, bob, admin) = (user(false).await, user(false).await, user(true).await);
+    let (alice_id, bob_id, admin_id) = (my_id(&alice).await, my_id(&bob).await, my_id(&admin).await);
+    let me = format!("/api/v1/users/{alice_id}");
+
+    let profile = call("GET", &me, Some(&alice), None).await;
+    assert_eq!((profile.status, profile.json["data"]["id"].as_i64()), (200, Some(alice_id)), "{}", profile.json);
+    assert!(profile.json["data"].get("passwordHash").is_none() && !profile.json.to_string().contains("pbkdf2"));
+    assert_error(&call("GET", &me, Some(&bob), None).await, 404, "USER_NOT_FOUND");
+    assert_eq!(call("GET", &me, Some(&admin), None).await.status, 200);
+
+    let email = format!("{}@example.com", unique("alice"));
+    let updated = call("PUT", &me, Some(&alice), Some(json!({ "email": email }))).await;
+    assert_eq!((updated.status, &updated.json["data"]["email"]), (200, &json!(email)), "{}", updated.json);
+    let taken = call("PUT", &format!("/api/v1/users/{bob_id}"), Some(&bob), Some(json!({ "email": email.to_uppercase() }))).await;
+    assert_error(&taken, 409, "EMAIL_TAKEN");
+
+    // Admin-only operations.
+    assert_error(&call("PUT", &me, Some(&alice), Some(json!({ "role": "admin" }))).await, 403, "FORBIDDEN");
+    assert_error(&call("GET", "/api/v1/users", Some(&alice), None).await, 403, "FORBIDDEN");
+    assert_error(&call("DELETE", &format!("/api/v1/users/{bob_id}"), Some(&alice), None).await, 403, "FORBIDDEN");
+    let listed = call("GET", "/api/v1/users?limit=100", Some(&admin), None).await;
+    assert_eq!(listed.status, 200, "{}", listed.json);
+    let promoted = call("PUT", &format!("/api/v1/users/{bob_id}"), Some(&admin), Some(json!({ "role": "admin" }))).await;
+    assert_eq!(promoted.json["data"]["role"], "admin");
+    assert_error(&call("DELETE", &format!("/api/v1/users/{admin_id}"), Some(&admin), None).await, 409, "CANNOT_DELETE_SELF");
+    assert_eq!(call("DELETE", &me, Some(&admin), None).await.status, 200);
+    assert_error(&call("GET", &me, Some(&admin), None).await, 404, "USER_NOT_FOUND");
+
+    // Bad input.
+    for (body, field) in [
+        (json!({ "email": "not-an-email" }), "email"),
+        (json!({ "role": "root" }), "role"),
+        (json!({ "username": "x" }), "username"),
+        (json!({}), "body"),
+    ] {
+        let r = call("PUT", &format!("/api/v1/users/{admin_id}"), Some(&admin), Some(body.clone())).await;
+        assert_error(&r, 400, "VALIDATION_FAILED");
+        assert!(r.json["errors"][field].is_array(), "{body}: {}", r.json);
+    }
+    assert_error(&call("GET", "/api/v1/users/abc", Some(&admin), None).await, 400, "INVALID_ID");
+}

@@ -179,7 +179,7 @@ async fn insert_refresh(
 }
 
 /// The constraint a unique violation hit ("" when the server names none); None for other errors.
-fn unique_violation(e: &tokio_postgres::Error) -> Option<&str> {
+pub fn unique_violation(e: &tokio_postgres::Error) -> Option<&str> {
     e.as_db_error()
         .filter(|d| *d.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
         .map(|d| d.constraint().unwrap_or_default())

@@ -1,0 +1,22 @@
+//! POST /api/v1/sellers — seed 004: registers a seller for a chat session the caller may see,
+//! `{"sessionId", "name", "product", "priceCents", "currency"}`; a seller lists a product once per session (409 SELLER_PRODUCT_EXISTS).
+
+use shared::chat::business::SellerInput;
+use shared::chat::{ChatApi, MAX_BODY_BYTES};
+use shared::http::{self, Body, Request, Response};
+use shared::validation::parse_valid;
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let input: SellerInput = parse_valid(&req, MAX_BODY_BYTES)?;
+    let seller = api.create_seller(&caller, &input).await?;
+    Ok(http::envelope(201, "seller created", &seller))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

@@ -1,0 +1,23 @@
+//! GET /api/v1/sellers?sessionId= — seed 004: a chat session's sellers and their products, in
+//! the order they were added, paginated (`?limit=`, `?cursor=`).
+
+use shared::chat::{ChatApi, page_params};
+use shared::http::{self, Body, Request, Response};
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let session_id = http::query_param(&req, "sessionId")
+        .and_then(|raw| uuid::Uuid::parse_str(raw.trim()).ok())
+        .ok_or_else(|| AppError::bad_request("INVALID_SESSION_ID", "sessionId must be a chat session's UUID"))?;
+    let (limit, cursor) = page_params(&req)?;
+    let page = api.sellers(&caller, session_id, limit, cursor.as_deref()).await?;
+    Ok(http::envelope(200, "sellers", &page))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

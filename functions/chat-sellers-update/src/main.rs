@@ -1,0 +1,23 @@
+//! PUT /api/v1/sellers/{id} — seed 004: replaces a seller's details (same body as POST
+//! without `sessionId`: a seller stays with its session).
+
+use shared::chat::business::SellerInput;
+use shared::chat::{ChatApi, MAX_BODY_BYTES, path_id};
+use shared::http::{self, Body, Request, Response};
+use shared::validation::parse_valid;
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let id = path_id(&req, "seller")?;
+    let input: SellerInput = parse_valid(&req, MAX_BODY_BYTES)?;
+    let seller = api.update_seller(&caller, id, &input).await?;
+    Ok(http::envelope(200, "seller updated", &seller))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

@@ -1,0 +1,20 @@
+//! DELETE /api/v1/users/{id} — removes an account and everything it owns (admins only).
+
+use shared::chat::ChatApi;
+use shared::chat::users::user_id;
+use shared::http::{self, Body, Request, Response};
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let id = user_id(&req)?;
+    api.delete_user(&caller, id).await?;
+    Ok(http::envelope(200, "user deleted", &serde_json::json!({ "id": id })))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

@@ -1,0 +1,19 @@
+//! GET /api/v1/users/{id} — a user's profile (the user or an admin; 404 otherwise).
+
+use shared::chat::ChatApi;
+use shared::chat::users::user_id;
+use shared::http::{self, Body, Request, Response};
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let user = api.user(&caller, user_id(&req)?).await?;
+    Ok(http::envelope(200, "user", &user))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

@@ -1,0 +1,19 @@
+//! GET /api/v1/users — seed 004's user management: every account, by id, paginated (admins).
+
+use shared::chat::{ChatApi, page_params};
+use shared::http::{self, Body, Request, Response};
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let (limit, cursor) = page_params(&req)?;
+    let page = api.users(&caller, limit, cursor.as_deref()).await?;
+    Ok(http::envelope(200, "users", &page))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

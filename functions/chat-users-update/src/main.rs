@@ -1,0 +1,22 @@
+//! PUT /api/v1/users/{id} — `{"email"?, "role"?}`: users change their email, admins also roles.
+
+use shared::chat::users::{UserUpdate, user_id};
+use shared::chat::{ChatApi, MAX_BODY_BYTES};
+use shared::http::{self, Body, Request, Response};
+use shared::validation::parse_valid;
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let id = user_id(&req)?;
+    let change: UserUpdate = parse_valid(&req, MAX_BODY_BYTES)?;
+    let user = api.update_user(&caller, id, &change).await?;
+    Ok(http::envelope(200, "user updated", &user))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

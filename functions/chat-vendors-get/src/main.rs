@@ -1,0 +1,18 @@
+//! GET /api/v1/vendors/{id} — seed 004: one vendor of a chat session the caller may see.
+
+use shared::chat::{ChatApi, path_id};
+use shared::http::{self, Body, Request, Response};
+use shared::AppError;
+
+async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
+    let caller = api.caller(&req).await?;
+    let vendor = api.vendor(&caller, path_id(&req, "vendor")?).await?;
+    Ok(http::envelope(200, "vendor", &vendor))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), http::Error> {
+    shared::logging::init();
+    let api = ChatApi::from_env().await?;
+    http::serve_enveloped(|req| handle(&api, req)).await
+}

@@ -1,0 +1,143 @@
+//! `/api/v1/users` (seed 004's user management): admins list and delete accounts and change
+//! roles; every user reads and updates their own profile. Accounts are created by
+//! registration (`POST /api/auth/register`) so that its password rules apply.
+
+use super::{Caller, ChatApi, Page, trimmed_opt};
+use crate::adapters::postgres::{db_error, unique_violation};
+use crate::error::{AppError, FieldErrors};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserUpdate {
+    #[serde(default, deserialize_with = "trimmed_opt")]
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+    /// Admins only.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+const COLUMNS: &str = "id, username, email, role, created_at, last_login_at";
+
+fn user(row: &tokio_postgres::Row) -> User {
+    User {
+        id: row.get("id"),
+        username: row.get("username"),
+        email: row.get("email"),
+        role: row.get("role"),
+        created_at: row.get("created_at"),
+        last_login_at: row.get("last_login_at"),
+    }
+}
+
+pub fn user_not_found() -> AppError {
+    AppError::not_found("USER_NOT_FOUND", "no such user")
+}
+
+fn admin_only(caller: &Caller) -> Result<(), AppError> {
+    if caller.admin { Ok(()) } else { Err(AppError::forbidden("FORBIDDEN", "this operation is for admins")) }
+}
+
+impl ChatApi {
+    /// Every account, by id (admins).
+    pub async fn users(&self, caller: &Caller, limit: i64, cursor: Option<&str>) -> Result<Page<User>, AppError> {
+        admin_only(caller)?;
+        let after = match cursor {
+            None => 0,
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"))?,
+        };
+        let client = self.db.client().await?;
+        let rows = client
+            .query(&format!("SELECT {COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"), &[&after, &(limit + 1)])
+            .await
+            .map_err(db_error)?;
+        let mut items: Vec<User> = rows.iter().map(user).collect();
+        let more = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        let next_cursor = if more { items.last().map(|u| u.id.to_string()) } else { None };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// A user's own profile, or any profile for an admin; others are USER_NOT_FOUND.
+    pub async fn user(&self, caller: &Caller, id: i64) -> Result<User, AppError> {
+        if !caller.may_access(id) {
+            return Err(user_not_found());
+        }
+        let client = self.db.client().await?;
+        let row = client.query_opt(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[&id]).await.map_err(db_error)?;
+        row.as_ref().map(user).ok_or_else(user_not_found)
+    }
+
+    pub async fn update_user(&self, caller: &Caller, id: i64, change: &UserUpdate) -> Result<User, AppError> {
+        self.user(caller, id).await?;
+        if change.role.is_some() {
+            admin_only(caller)?;
+        }
+        if change.email.is_none() && change.role.is_none() {
+            let fields = FieldErrors::from([("body".to_string(), vec!["nothing to change: give email or role".to_string()])]);
+            return Err(AppError::Invalid { message: "nothing to change".into(), fields });
+        }
+        let role = change.role.map(|r| if r == Role::Admin { "admin" } else { "user" });
+        let client = self.db.client().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "UPDATE users SET email = COALESCE($2, email), role = COALESCE($3, role), updated_at = now() \
+                     WHERE id = $1 RETURNING {COLUMNS}"
+                ),
+                &[&id, &change.email, &role],
+            )
+            .await
+            .map_err(|e| match unique_violation(&e) {
+                Some(_) => AppError::conflict("EMAIL_TAKEN", "another account uses this email"),
+                None => db_error(e),
+            })?;
+        row.as_ref().map(user).ok_or_else(user_not_found)
+    }
+
+    /// Removes an account with everything it owns (admins; not their own account).
+    pub async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
+        admin_only(caller)?;
+        if caller.user_id == id {
+            return Err(AppError::conflict("CANNOT_DELETE_SELF", "an admin cannot delete their own account"));
+        }
+        let client = self.db.client().await?;
+        let n = client.execute("DELETE FROM users WHERE id = $1", &[&id]).await.map_err(db_error)?;
+        if n == 0 { Err(user_not_found()) } else { Ok(()) }
+    }
+}
+
+/// The `{id}` path parameter of `/api/v1/users/{id}`.
+pub fn user_id(req: &crate::http::Request) -> Result<i64, AppError> {
+    use crate::http::RequestExt;
+    req.path_parameters_ref()
+        .and_then(|p| p.first("id"))
+        .and_then(|raw| raw.trim().parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::bad_request("INVALID_ID", "the user id must be a positive integer"))
+}
