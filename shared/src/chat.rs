@@ -3,12 +3,13 @@
 //! answered as not found (404), so ids reveal nothing; admins see everything.
 
 use crate::adapters::aws::sdk_config;
-use crate::adapters::dynamodb::DynamoTokens;
+use crate::adapters::dynamodb::{DynamoCounter, DynamoTokens};
 use crate::adapters::postgres::{Postgres, db_error};
 use crate::config::dependency_timeout;
 use crate::error::AppError;
 use crate::http::{self, Request, RequestExt};
 use crate::identity::Identity;
+use crate::ratelimit::RateLimiter;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -38,18 +39,35 @@ impl Caller {
 pub struct ChatApi {
     pub identity: Identity<Postgres, DynamoTokens>,
     pub db: Postgres,
+    /// Seed 004's rate limit: `RATE_LIMIT_MAX` requests per caller per `RATE_LIMIT_WINDOW` ms,
+    /// counted in the token table (`rate#chat#<user>#<window>` items with a TTL).
+    limiter: RateLimiter<DynamoCounter>,
+    rate_limit: u64,
+    rate_window_seconds: u64,
 }
 
 impl ChatApi {
     pub async fn from_env() -> Result<Self, http::Error> {
         let sdk = sdk_config(dependency_timeout()?).await;
         let identity = Identity::from_env(&sdk)?;
-        Ok(Self { db: identity.users.clone(), identity })
+        let window_ms: u64 = crate::config::parse_or("RATE_LIMIT_WINDOW", 900_000u64)?;
+        Ok(Self {
+            db: identity.users.clone(),
+            identity,
+            limiter: RateLimiter::new(DynamoCounter::new(&sdk, crate::config::required("TOKENS_TABLE")?)),
+            rate_limit: crate::config::parse_or("RATE_LIMIT_MAX", 100u64)?,
+            rate_window_seconds: (window_ms / 1000).max(1),
+        })
     }
 
+    /// The authenticated caller, counted against the rate limit (429 RATE_LIMITED beyond it).
     pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
         let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
-        let user_id = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+        let user_id: i64 = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+        let scope = format!("chat#{user_id}");
+        let now = chrono::Utc::now().timestamp();
+        let decision = self.limiter.check(&scope, self.rate_limit, self.rate_window_seconds, now).await;
+        decision.into_result(self.rate_limit, self.rate_window_seconds)?;
         Ok(Caller { user_id, admin: claims.role == "admin" })
     }
 }

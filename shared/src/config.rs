@@ -33,6 +33,15 @@ where
     }
 }
 
+/// Development mode (`APP_ENV`, or the seed's `NODE_ENV`, set to `development`): error answers
+/// carry internal detail. Anything else, or unset, is production. Read once per environment.
+pub fn is_development() -> bool {
+    static DEVELOPMENT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DEVELOPMENT.get_or_init(|| {
+        optional("APP_ENV").or_else(|| optional("NODE_ENV")).is_some_and(|v| v.trim().eq_ignore_ascii_case("development"))
+    })
+}
+
 /// How long a request waits for a dependency before answering 503. Kept short: a Lambda
 /// that hangs on a dead database burns its whole timeout and the client's patience.
 pub fn dependency_timeout() -> Result<Duration, ConfigError> {

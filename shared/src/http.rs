@@ -160,6 +160,13 @@ pub fn envelope<T: Serialize>(status: u16, message: &str, data: &T) -> Response<
 
 /// Errors in seed 004's envelope, with the same stable code and request id as everywhere else.
 pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Body> {
+    let body = envelope_error_body(err, request_id, crate::config::is_development());
+    finish_error_response(err, json(err.status(), &body))
+}
+
+/// The envelope of an error. In development (seed 004: `NODE_ENV=development`) the internal
+/// detail of a 500 or 503 is included to speed up debugging; in production it stays in the logs.
+pub fn envelope_error_body(err: &AppError, request_id: &str, development: bool) -> serde_json::Value {
     let mut body = serde_json::json!({
         "status": "error",
         "message": err.public_message(),
@@ -170,7 +177,10 @@ pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Bod
     if let Some(fields) = err.fields() {
         body["errors"] = serde_json::json!(fields);
     }
-    finish_error_response(err, json(err.status(), &body))
+    if development && err.status() >= 500 {
+        body["detail"] = serde_json::Value::String(err.to_string());
+    }
+    body
 }
 
 /// Runs an HTTP function: `handler` returns a response or an [`AppError`]; this maps the error,
@@ -245,6 +255,16 @@ mod tests {
         assert_eq!(code(parse_json(&req(&"x".repeat(101), j), 100)), "PAYLOAD_TOO_LARGE");
         assert_eq!(code(parse_json(&req("{}", Some("text/xml")), 100)), "UNSUPPORTED_MEDIA_TYPE");
         assert!(parse_json::<Login>(&req(r#"{"username":"a","password":"b"}"#, None), 100).is_ok());
+    }
+
+    #[test]
+    fn internal_detail_only_in_development() {
+        let err = AppError::internal("relation \"chat_sessions\" does not exist");
+        assert!(envelope_error_body(&err, "r", false).get("detail").is_none());
+        let dev = envelope_error_body(&err, "r", true);
+        assert!(dev["detail"].as_str().unwrap().contains("chat_sessions"));
+        let client_mistake = AppError::bad_request("X", "y");
+        assert!(envelope_error_body(&client_mistake, "r", true).get("detail").is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod events;
 pub mod health;
 pub mod logging;
 pub mod outbox;
+pub mod ratelimit;
 
 #[cfg(feature = "identity")]
 pub mod identity;

@@ -8,6 +8,7 @@
 //! PostgreSQL pools) live in `adapters` and [`pools`].
 
 use crate::error::{AppError, Dependency};
+pub use crate::ratelimit::{RateCounter, RateLimiter};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::time::Duration;
@@ -135,57 +136,6 @@ pub trait TenantDirectory: Send + Sync {
     fn find(&self, id: &TenantId) -> impl Future<Output = Result<Option<TenantConfig>, AppError>> + Send;
 }
 
-/// Atomic fixed-window counters shared by every execution environment.
-pub trait RateCounter: Send + Sync {
-    /// Adds one hit to `key` and returns the window's count; `expires_at` (epoch s) lets the
-    /// store drop the counter after its window.
-    fn hit(&self, key: &str, expires_at: i64) -> impl Future<Output = Result<u64, AppError>> + Send;
-}
-
-/// A decision of the rate limiter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateDecision {
-    Allowed { remaining: u64 },
-    Limited { retry_after_seconds: u64 },
-}
-
-/// Fixed windows of `window` seconds; the count per (tenant, caller) comes from the shared
-/// counter, or — when that is unreachable — from this environment's own counts, so an
-/// outage of the counter store degrades the limit instead of failing every request.
-pub struct RateLimiter<C> {
-    counter: C,
-    fallback: std::sync::Mutex<std::collections::HashMap<String, u64>>,
-}
-
-impl<C: RateCounter> RateLimiter<C> {
-    pub fn new(counter: C) -> Self {
-        Self { counter, fallback: Default::default() }
-    }
-
-    pub async fn check(&self, tenant: &TenantConfig, caller: &str, now_epoch: i64) -> RateDecision {
-        let window = tenant.rate_window_seconds.max(1) as i64;
-        let window_start = now_epoch - now_epoch.rem_euclid(window);
-        let window_end = window_start + window;
-        let key = format!("rate#{}#{caller}#{window_start}", tenant.id);
-        let count = match self.counter.hit(&key, window_end + 60).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "shared rate counter unavailable; counting in this environment");
-                let mut local = self.fallback.lock().unwrap_or_else(|p| p.into_inner());
-                local.retain(|k, _| k.ends_with(&format!("#{window_start}")));
-                let n = local.entry(key).or_default();
-                *n += 1;
-                *n
-            }
-        };
-        if count > tenant.rate_limit {
-            RateDecision::Limited { retry_after_seconds: (window_end - now_epoch).max(1) as u64 }
-        } else {
-            RateDecision::Allowed { remaining: tenant.rate_limit - count }
-        }
-    }
-}
-
 /// Cache lifetimes; the token TTL is configurable so tests can watch a revocation take effect.
 #[derive(Debug, Clone)]
 pub struct CachePolicy {
@@ -297,14 +247,10 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
             return Err(AppError::forbidden("TENANT_ACCESS_DENIED", "the token does not grant access to this tenant"));
         }
         let tenant = self.tenant(&requested).await?;
-        match self.limiter.check(&tenant, &caller.subject, now_epoch).await {
-            RateDecision::Allowed { remaining } => Ok(Granted { caller, tenant, rate_remaining: remaining }),
-            RateDecision::Limited { retry_after_seconds } => Err(AppError::RateLimited {
-                code: "RATE_LIMITED",
-                message: format!("rate limit of {} requests per {} s reached", tenant.rate_limit, tenant.rate_window_seconds),
-                retry_after_seconds,
-            }),
-        }
+        let scope = format!("{}#{}", tenant.id, caller.subject);
+        let decision = self.limiter.check(&scope, tenant.rate_limit, tenant.rate_window_seconds, now_epoch).await;
+        let rate_remaining = decision.into_result(tenant.rate_limit, tenant.rate_window_seconds)?;
+        Ok(Granted { caller, tenant, rate_remaining })
     }
 }
 

@@ -1,7 +1,10 @@
 //! Seed 004's chat backend through the real binaries behind the local gateway: chat sessions
 //! with ownership, admin access, pagination, and field-level validation errors in the envelope.
 
-use integration_tests::{Reply, create_user, gateway, http, postgres, post_json, send, unique};
+use integration_tests::{Reply, create_user, function_binary, gateway, http, postgres, post_json, send, unique};
+use runtime_api::apigw::HttpRequest;
+use runtime_api::{FunctionProcess, RuntimeApi};
+use std::time::Duration;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -332,4 +335,38 @@ async fn users_manage_themselves_and_admins_manage_everyone() {
         assert!(r.json["errors"][field].is_array(), "{body}: {}", r.json);
     }
     assert_error(&call("GET", "/api/v1/users/abc", Some(&admin), None).await, 400, "INVALID_ID");
+}
+
+/// Seed 004's per-caller rate limit (`RATE_LIMIT_MAX` per `RATE_LIMIT_WINDOW` ms), here 3 per
+/// 3 s on a function run by the test's own Runtime API; the 4th request in a window is a 429 in
+/// the envelope with Retry-After, and the next window is open again.
+#[tokio::test]
+async fn the_rate_limit_refuses_then_reopens() {
+    let alice = user(false).await;
+    let api = RuntimeApi::start().await.expect("runtime api");
+    let log = runtime_api::workspace_root().join(".local/logs/runtime-api-chat-sessions-list.log");
+    let mut function = FunctionProcess::builder(&function_binary("chat-sessions-list"), "chat-sessions-list", &api)
+        .env("RATE_LIMIT_MAX", "3")
+        .env("RATE_LIMIT_WINDOW", "3000")
+        .log_file(log)
+        .spawn()
+        .expect("spawn");
+    function.wait_ready(Duration::from_secs(30)).await.expect("init");
+    let request = HttpRequest::get("/api/v1/sessions").header("authorization", &format!("Bearer {alice}"));
+    let mut limited = None;
+    for _ in 0..8 {
+        let answer = function.http(&request, Duration::from_secs(30)).await.expect("answer");
+        if answer.status == 429 {
+            limited = Some(answer);
+            break;
+        }
+        assert_eq!(answer.status, 200, "{}", answer.text());
+    }
+    let limited = limited.expect("the 4th request of a window is refused");
+    let body = limited.json().expect("json");
+    assert_eq!((body["status"].as_str(), body["code"].as_str()), (Some("error"), Some("RATE_LIMITED")), "{body}");
+    let retry: u64 = limited.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!((1..=3).contains(&retry));
+    tokio::time::sleep(Duration::from_millis(retry * 1000 + 300)).await;
+    assert_eq!(function.http(&request, Duration::from_secs(30)).await.expect("answer").status, 200);
 }

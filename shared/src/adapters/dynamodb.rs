@@ -132,8 +132,21 @@ impl crate::tenants::SharedCache for DynamoCache {
     }
 }
 
-#[cfg(feature = "tenants")]
-impl crate::tenants::RateCounter for DynamoCache {
+/// Rate counters on any table keyed by `pk` with a TTL on `expiresAt` (the tenant cache,
+/// the token store): items `rate#…` that expire after their window.
+#[derive(Clone)]
+pub struct DynamoCounter {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoCounter {
+    pub fn new(sdk: &aws_config::SdkConfig, table: String) -> Self {
+        Self { client: aws_sdk_dynamodb::Client::new(sdk), table }
+    }
+}
+
+impl crate::ratelimit::RateCounter for DynamoCounter {
     async fn hit(&self, key: &str, expires_at: i64) -> Result<u64, AppError> {
         // ADD is atomic: concurrent environments never lose a hit.
         let out = self

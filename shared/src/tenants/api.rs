@@ -5,7 +5,7 @@ use super::pools::TenantPools;
 use super::records::PostgresDirectory;
 use super::{CachePolicy, Granted, LayeredCache, RateLimiter, TENANT_HEADER, TenantAccess};
 use crate::adapters::aws::sdk_config;
-use crate::adapters::dynamodb::DynamoCache;
+use crate::adapters::dynamodb::{DynamoCache, DynamoCounter};
 use crate::adapters::introspection::HttpIntrospector;
 use crate::adapters::postgres::Postgres;
 use crate::config::dependency_timeout;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// Largest JSON body accepted by `POST`/`PUT /api/data`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub type Access = TenantAccess<HttpIntrospector, PostgresDirectory, DynamoCache, DynamoCache>;
+pub type Access = TenantAccess<HttpIntrospector, PostgresDirectory, DynamoCache, DynamoCounter>;
 
 pub struct TenantApi {
     pub access: Access,
@@ -35,14 +35,15 @@ impl TenantApi {
         let timeout = dependency_timeout()?;
         let sdk = sdk_config(timeout).await;
         let cache = DynamoCache::from_env(&sdk)?;
+        let counters = DynamoCounter::new(&sdk, crate::config::required("TENANT_CACHE_TABLE")?);
         let directory_db = Postgres::from_env()?;
         let capacity = crate::config::parse_or("TENANT_MEMORY_CACHE_ENTRIES", 10_000u64)?;
         Ok(Self {
             access: TenantAccess {
                 introspector: HttpIntrospector::from_env(timeout)?,
                 directory: PostgresDirectory { db: directory_db.clone() },
-                cache: LayeredCache::new(cache.clone(), capacity),
-                limiter: RateLimiter::new(cache),
+                cache: LayeredCache::new(cache, capacity),
+                limiter: RateLimiter::new(counters),
                 policy: CachePolicy::from_env()?,
             },
             pools: TenantPools::from_env()?,
