@@ -268,6 +268,7 @@ kv() {
   kv AWS_ENDPOINT_URL "$(aws_endpoint)"
   kv AWS_ENDPOINT_URL_DYNAMODB "$(dynamodb_endpoint)"
   kv SOAP_LOOKUP_ALLOWED_ORIGIN "http://127.0.0.1:8080" # the one CORS origin of GET /user/soap
+  kv CORS_ORIGIN "http://127.0.0.1:8080" # seed 004's CORS_ORIGIN: the one browser origin of /api/v1
   kv RUST_LOG "info"
   kv GATEWAY_URL "http://127.0.0.1:$LOCAL_GATEWAY_PORT"
   kv LOCAL_AWS "$LOCAL_AWS"

@@ -8,6 +8,7 @@ use crate::adapters::postgres::{Postgres, db_error};
 use crate::config::dependency_timeout;
 use crate::error::AppError;
 use crate::http::{self, Request, RequestExt};
+use crate::cors::CorsPolicy;
 use crate::identity::Identity;
 use crate::ratelimit::RateLimiter;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,24 @@ pub mod messages;
 pub mod users;
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+const CORS_METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE"];
+
+/// Runs a `/api/v1` function: errors in the seed's envelope, and — with `CORS_ORIGIN` set —
+/// preflights answered and answers decorated for that origin only.
+pub async fn serve<'a, F, Fut>(api: &'a ChatApi, handler: F) -> Result<(), http::Error>
+where
+    F: Fn(&'a ChatApi, Request) -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<http::Response<http::Body>, AppError>> + Send,
+{
+    let handler = &handler;
+    http::serve_enveloped(move |req| async move {
+        match &api.cors {
+            Some(cors) => cors.handle(req, http::envelope_error_response, |req| handler(api, req)).await,
+            None => handler(api, req).await,
+        }
+    })
+    .await
+}
 pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// Who is calling, from a verified, unrevoked access token.
@@ -44,6 +63,8 @@ pub struct ChatApi {
     limiter: RateLimiter<DynamoCounter>,
     rate_limit: u64,
     rate_window_seconds: u64,
+    /// Seed 004's `CORS_ORIGIN`: the one browser origin allowed to call `/api/v1` (unset: none).
+    cors: Option<CorsPolicy>,
 }
 
 impl ChatApi {
@@ -57,6 +78,10 @@ impl ChatApi {
             limiter: RateLimiter::new(DynamoCounter::new(&sdk, crate::config::required("TOKENS_TABLE")?)),
             rate_limit: crate::config::parse_or("RATE_LIMIT_MAX", 100u64)?,
             rate_window_seconds: (window_ms / 1000).max(1),
+            cors: match crate::config::optional("CORS_ORIGIN") {
+                None => None,
+                Some(_) => Some(CorsPolicy::from_env("CORS_ORIGIN", CORS_METHODS, "authorization, content-type")?),
+            },
         })
     }
 

@@ -231,6 +231,13 @@ async fn vendors_and_sellers_follow_the_unique_rules() {
     let renamed = call("PUT", &vendor_path, Some(&alice), Some(json!({ "name": "Acme GmbH", "email": email }))).await;
     assert_eq!((renamed.status, &renamed.json["data"]["name"]), (200, &json!("Acme GmbH")), "{}", renamed.json);
 
+    assert_error(&call("DELETE", &vendor_path, Some(&bob), None).await, 404, "VENDOR_NOT_FOUND");
+    assert_eq!(call("DELETE", &vendor_path, Some(&alice), None).await.status, 200);
+    assert_error(&call("GET", &format!("/api/v1/vendors?sessionId={s1}"), Some(&alice), None).await, 404, "VENDOR_NOT_FOUND");
+    let again = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s1, "name": "Acme again", "email": email }))).await;
+    assert_eq!(again.status, 201, "a session without a vendor takes a new one: {}", again.json);
+    let vendor_path = format!("/api/v1/vendors/{}", again.json["data"]["id"].as_str().expect("id"));
+
     // Sellers: many per session, a product once per seller and session, listed in order.
     let offer = |name: &str, product: &str, cents: i64| json!({ "sessionId": s1, "name": name, "product": product, "priceCents": cents, "currency": "EUR" });
     for (name, product, cents) in [("Ann", "Tea", 450), ("Ann", "Coffee", 390), ("Ben", "Tea", 420)] {
@@ -369,4 +376,102 @@ async fn the_rate_limit_refuses_then_reopens() {
     assert!((1..=3).contains(&retry));
     tokio::time::sleep(Duration::from_millis(retry * 1000 + 300)).await;
     assert_eq!(function.http(&request, Duration::from_secs(30)).await.expect("answer").status, 200);
+}
+
+/// `CORS_ORIGIN` (the stack sets http://127.0.0.1:8080): that origin gets its preflight and the
+/// CORS headers on answers, errors included; any other origin gets neither.
+#[tokio::test]
+async fn cors_answers_the_configured_origin_only() {
+    let alice = user(false).await;
+    let allowed = integration_tests::env("CORS_ORIGIN");
+    let preflight = |origin: String| {
+        http()
+            .request(reqwest::Method::OPTIONS, format!("{}/api/v1/sessions", gateway()))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let ok = preflight(allowed.clone()).await.expect("gateway");
+    assert_eq!(ok.status().as_u16(), 204);
+    assert_eq!(ok.headers()["access-control-allow-origin"], allowed.as_str());
+    assert!(ok.headers()["access-control-allow-methods"].to_str().unwrap().contains("POST"));
+    let foreign = preflight("https://evil.example".into()).await.expect("gateway");
+    assert_eq!(foreign.status().as_u16(), 403);
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+
+    let get = |origin: &str, token: Option<&str>| {
+        let mut req = http().get(format!("{}/api/v1/sessions", gateway())).header("origin", origin);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let answer = get(&allowed, Some(&alice)).await.expect("gateway");
+    assert_eq!((answer.status().as_u16(), &answer.headers()["access-control-allow-origin"]), (200, &allowed.parse::<reqwest::header::HeaderValue>().unwrap()));
+    let error = get(&allowed, None).await.expect("gateway");
+    assert_eq!(error.status().as_u16(), 401);
+    assert_eq!(error.headers()["access-control-allow-origin"], allowed.as_str(), "errors are readable by the page too");
+    let elsewhere = get("https://evil.example", Some(&alice)).await.expect("gateway");
+    assert!(elsewhere.headers().get("access-control-allow-origin").is_none());
+}
+
+/// Every write route of `/api/v1`, each with the four kinds of bad body: a wrong type, a missing
+/// field, an over-long string and an unknown field — a 400 envelope naming the field each time.
+#[tokio::test]
+async fn every_write_route_names_the_field_of_each_mistake() {
+    let alice = user(false).await;
+    let sid = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "t" }))).await.json["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let me = my_id(&alice).await;
+    let any = uuid::Uuid::now_v7();
+    let long = "x".repeat(5000);
+    // (method, path, a valid body, a string field to break, a required field to drop)
+    let routes: Vec<(&str, String, Value, &str, Option<&str>)> = vec![
+        ("POST", "/api/v1/sessions".into(), json!({ "title": "t" }), "title", Some("title")),
+        ("PUT", format!("/api/v1/sessions/{any}"), json!({ "title": "t" }), "title", Some("title")),
+        ("POST", "/api/v1/messages".into(), json!({ "sessionId": sid, "kind": "text", "text": "hi" }), "text", Some("sessionId")),
+        ("PUT", format!("/api/v1/messages/{any}"), json!({ "text": "hi" }), "text", Some("text")),
+        ("POST", "/api/v1/vendors".into(), json!({ "sessionId": sid, "name": "V" }), "name", Some("name")),
+        ("PUT", format!("/api/v1/vendors/{any}"), json!({ "name": "V" }), "name", Some("name")),
+        (
+            "POST",
+            "/api/v1/sellers".into(),
+            json!({ "sessionId": sid, "name": "A", "product": "P", "priceCents": 1, "currency": "EUR" }),
+            "product",
+            Some("priceCents"),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/sellers/{any}"),
+            json!({ "name": "A", "product": "P", "priceCents": 1, "currency": "EUR" }),
+            "name",
+            Some("currency"),
+        ),
+        ("PUT", format!("/api/v1/users/{me}"), json!({ "email": "a@example.com" }), "email", None),
+    ];
+    for (method, path, valid, text_field, required) in routes {
+        let mut cases: Vec<(&str, Value, String)> = Vec::new();
+        let mut wrong_type = valid.clone();
+        wrong_type[text_field] = json!(12345);
+        cases.push(("wrong type", wrong_type, text_field.to_string()));
+        let mut too_long = valid.clone();
+        too_long[text_field] = json!(long);
+        cases.push(("over-long", too_long, text_field.to_string()));
+        let mut unknown = valid.clone();
+        unknown["isAdmin"] = json!(true);
+        cases.push(("unknown field", unknown, "isAdmin".to_string()));
+        if let Some(required) = required {
+            let mut missing = valid.clone();
+            missing.as_object_mut().expect("object").remove(required);
+            cases.push(("missing field", missing, required.to_string()));
+        }
+        for (what, body, field) in cases {
+            let reply = call(method, &path, Some(&alice), Some(body)).await;
+            assert_error(&reply, 400, "VALIDATION_FAILED");
+            assert!(reply.json["errors"][&field].as_array().is_some_and(|m| !m.is_empty()), "{method} {path} {what}: {}", reply.json);
+        }
+    }
 }

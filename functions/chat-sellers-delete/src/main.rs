@@ -15,5 +15,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    http::serve_enveloped(|req| handle(&api, req)).await
+    shared::chat::serve(&api, handle).await
 }
