@@ -107,16 +107,26 @@ pub fn path_id(req: &Request, what: &'static str) -> Result<Uuid, AppError> {
 
 /// `?limit=` (1-100, default 20) and `?cursor=` (opaque, from the previous page).
 pub fn page_params(req: &Request) -> Result<(i64, Option<String>), AppError> {
-    let limit = match http::query_param(req, "limit") {
-        None => 20,
+    Ok((http::page_limit(req, 20, MAX_PAGE_SIZE)?, http::query_param(req, "cursor")))
+}
+
+/// `?sessionId=` of the routes that list what belongs to one chat session.
+pub fn session_id_param(req: &Request) -> Result<Uuid, AppError> {
+    http::query_param(req, "sessionId")
+        .and_then(|raw| Uuid::parse_str(raw.trim()).ok())
+        .ok_or_else(|| AppError::bad_request("INVALID_SESSION_ID", "sessionId must be a chat session's UUID"))
+}
+
+/// A cursor that is a position (message sequence, user id): a non-negative integer.
+pub(crate) fn position_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
+    match cursor {
+        None => Ok(0),
         Some(raw) => raw
-            .trim()
             .parse::<i64>()
             .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"))?,
-    };
-    Ok((limit, http::query_param(req, "cursor")))
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned")),
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

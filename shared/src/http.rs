@@ -37,6 +37,19 @@ pub fn source_ip(req: &Request) -> Option<String> {
     }
 }
 
+/// `?limit=`: 1..=`max`, `default` when absent, 400 INVALID_LIMIT otherwise.
+pub fn page_limit(req: &Request, default: i64, max: i64) -> Result<i64, AppError> {
+    match query_param(req, "limit") {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {max}"))),
+    }
+}
+
 pub fn body_bytes(req: &Request) -> &[u8] {
     match req.body() {
         Body::Empty => &[],

@@ -7,9 +7,7 @@ use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
-    let session_id = http::query_param(&req, "sessionId")
-        .and_then(|raw| uuid::Uuid::parse_str(raw.trim()).ok())
-        .ok_or_else(|| AppError::bad_request("INVALID_SESSION_ID", "sessionId must be a chat session's UUID"))?;
+    let session_id = shared::chat::session_id_param(&req)?;
     let (limit, cursor) = page_params(&req)?;
     let page = api.sellers(&caller, session_id, limit, cursor.as_deref()).await?;
     Ok(http::envelope(200, "sellers", &page))

@@ -173,14 +173,7 @@ impl ChatApi {
         cursor: Option<&str>,
     ) -> Result<Page<Message>, AppError> {
         self.session(caller, session_id).await?;
-        let after = match cursor {
-            None => 0i64,
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"))?,
-        };
+        let after = super::position_cursor(cursor)?;
         let client = self.db.client().await?;
         let rows = client
             .query(

@@ -63,14 +63,7 @@ impl ChatApi {
     /// Every account, by id (admins).
     pub async fn users(&self, caller: &Caller, limit: i64, cursor: Option<&str>) -> Result<Page<User>, AppError> {
         admin_only(caller)?;
-        let after = match cursor {
-            None => 0,
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"))?,
-        };
+        let after = super::position_cursor(cursor)?;
         let client = self.db.client().await?;
         let rows = client
             .query(&format!("SELECT {COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"), &[&after, &(limit + 1)])

@@ -153,15 +153,7 @@ impl DataBody {
 
 /// `?limit=` (1-100, default 20) and `?cursor=` (the last id of the previous page).
 pub fn page_params(req: &Request) -> Result<(i64, Option<Uuid>), AppError> {
-    let limit = match http::query_param(req, "limit") {
-        None => 20,
-        Some(raw) => raw
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=super::records::MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"))?,
-    };
+    let limit = http::page_limit(req, 20, super::records::MAX_PAGE_SIZE)?;
     let cursor = match http::query_param(req, "cursor") {
         None => None,
         Some(raw) => Some(
