@@ -31,6 +31,23 @@ pub fn function_binary(function: &str) -> std::path::PathBuf {
     binary
 }
 
+/// Starts a function's binary under its own local Runtime API with environment overrides (an
+/// empty value removes a variable) and waits for its init; its logs go to
+/// `.local/logs/runtime-api-<function>.log`. The process keeps its Runtime API alive.
+pub async fn run_function(function: &str, overrides: &[(&str, &str)]) -> runtime_api::FunctionProcess {
+    let api = runtime_api::RuntimeApi::start().await.expect("runtime api");
+    let logs = runtime_api::workspace_root().join(".local/logs");
+    std::fs::create_dir_all(&logs).expect("log directory");
+    let mut builder = runtime_api::FunctionProcess::builder(&function_binary(function), function, &api)
+        .log_file(logs.join(format!("runtime-api-{function}.log")));
+    for (key, value) in overrides {
+        builder = builder.env(*key, *value);
+    }
+    let mut process = builder.spawn().expect("spawn function");
+    process.wait_ready(Duration::from_secs(30)).await.expect("function init");
+    process
+}
+
 /// A name no other test (or earlier run) uses.
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])

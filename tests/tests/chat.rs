@@ -1,9 +1,8 @@
 //! Seed 004's chat backend through the real binaries behind the local gateway: chat sessions
 //! with ownership, admin access, pagination, and field-level validation errors in the envelope.
 
-use integration_tests::{Reply, create_user, function_binary, gateway, http, postgres, post_json, send, unique};
+use integration_tests::{Reply, create_user, gateway, http, post_json, postgres, run_function, send, unique};
 use runtime_api::apigw::HttpRequest;
-use runtime_api::{FunctionProcess, RuntimeApi};
 use std::time::Duration;
 use serde_json::{Value, json};
 
@@ -350,15 +349,7 @@ async fn users_manage_themselves_and_admins_manage_everyone() {
 #[tokio::test]
 async fn the_rate_limit_refuses_then_reopens() {
     let alice = user(false).await;
-    let api = RuntimeApi::start().await.expect("runtime api");
-    let log = runtime_api::workspace_root().join(".local/logs/runtime-api-chat-sessions-list.log");
-    let mut function = FunctionProcess::builder(&function_binary("chat-sessions-list"), "chat-sessions-list", &api)
-        .env("RATE_LIMIT_MAX", "3")
-        .env("RATE_LIMIT_WINDOW", "3000")
-        .log_file(log)
-        .spawn()
-        .expect("spawn");
-    function.wait_ready(Duration::from_secs(30)).await.expect("init");
+    let mut function = run_function("chat-sessions-list", &[("RATE_LIMIT_MAX", "3"), ("RATE_LIMIT_WINDOW", "3000")]).await;
     let request = HttpRequest::get("/api/v1/sessions").header("authorization", &format!("Bearer {alice}"));
     let mut limited = None;
     for _ in 0..8 {

@@ -7,9 +7,9 @@
 //! The tests of this file share the buckets' contents and one test stops the image store, so
 //! they run one at a time (`STORE`).
 
-use integration_tests::{env, function_binary, gateway, http, stack_ctl};
+use integration_tests::{env, gateway, http, run_function, stack_ctl};
 use runtime_api::apigw::{HttpRequest, HttpResponse};
-use runtime_api::{FunctionProcess, RuntimeApi};
+use runtime_api::FunctionProcess;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -54,31 +54,18 @@ impl Answer {
 struct ImagesApi {
     store: Store,
     processes: HashMap<&'static str, FunctionProcess>,
-    _runtimes: Vec<RuntimeApi>,
 }
 
 impl ImagesApi {
     async fn new(store: Store) -> Self {
         let mut processes = HashMap::new();
-        let mut runtimes = Vec::new();
         if let Store::AwsEmulator = store {
             for (function, _, _) in ROUTES {
-                let binary = function_binary(function);
-                let api = RuntimeApi::start().await.expect("runtime api");
-                let logs = runtime_api::workspace_root().join(".local/logs");
-                std::fs::create_dir_all(&logs).expect("log directory");
-                let mut process = FunctionProcess::builder(&binary, function, &api)
-                    // Unset: the images go where the rest of AWS goes (the emulator's S3).
-                    .env("IMAGES_S3_ENDPOINT", "")
-                    .log_file(logs.join(format!("runtime-api-{function}.log")))
-                    .spawn()
-                    .expect("spawn function");
-                process.wait_ready(Duration::from_secs(30)).await.expect("function init");
-                processes.insert(function, process);
-                runtimes.push(api);
+                // Unset: the images go where the rest of AWS goes (the emulator's S3).
+                processes.insert(function, run_function(function, &[("IMAGES_S3_ENDPOINT", "")]).await);
             }
         }
-        Self { store, processes, _runtimes: runtimes }
+        Self { store, processes }
     }
 
     fn s3_endpoint(&self) -> String {

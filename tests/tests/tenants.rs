@@ -6,10 +6,9 @@
 //! emulator restarts, so the tests of this file run one at a time (`ONE_AT_A_TIME`).
 
 use integration_tests::{
-    Reply, create_user, eventually, function_binary, gateway, http, postgres, postgres_with_options, send, stack_ctl, unique,
+    Reply, create_user, eventually, gateway, http, postgres, postgres_with_options, run_function, send, stack_ctl, unique,
 };
 use runtime_api::apigw::HttpRequest;
-use runtime_api::{FunctionProcess, RuntimeApi};
 use serde_json::{Value, json};
 use shared::tenants::TenantId;
 use shared::tenants::records::{NewTenant, provision};
@@ -246,15 +245,7 @@ async fn a_revoked_token_stops_working_when_its_cache_entry_expires() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let a = new_tenant(1000, 60, true).await;
     let alice = member_of(Some(&a)).await;
-    let binary = function_binary("tenant-data-get");
-    let api = RuntimeApi::start().await.expect("runtime api");
-    let logs = runtime_api::workspace_root().join(".local/logs/runtime-api-tenant-data-get.log");
-    let mut function = FunctionProcess::builder(&binary, "tenant-data-get", &api)
-        .env("TOKEN_CACHE_TTL_SECONDS", "2")
-        .log_file(logs)
-        .spawn()
-        .expect("spawn");
-    function.wait_ready(Duration::from_secs(30)).await.expect("init");
+    let mut function = run_function("tenant-data-get", &[("TOKEN_CACHE_TTL_SECONDS", "2")]).await;
     let request = HttpRequest::get("/api/data").header("authorization", &format!("Bearer {}", alice.token)).header("x-tenant-id", &a);
     let first = function.http(&request, Duration::from_secs(30)).await.expect("answer");
     assert_eq!(first.status, 200, "{}", first.text());

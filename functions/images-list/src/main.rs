@@ -3,17 +3,11 @@
 
 use shared::adapters::s3::S3Images;
 use shared::http::{self, Body, Request, Response};
-use shared::images::{DEFAULT_PAGE_SIZE, ImageService};
+use shared::images::{DEFAULT_PAGE_SIZE, ImageService, MAX_PAGE_SIZE};
 use shared::AppError;
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
-    let limit = match http::query_param(&req, "limit") {
-        None => DEFAULT_PAGE_SIZE,
-        Some(raw) => raw
-            .trim()
-            .parse::<i32>()
-            .map_err(|_| AppError::bad_request("INVALID_LIMIT", "limit must be an integer between 1 and 100"))?,
-    };
+    let limit = http::page_limit(&req, DEFAULT_PAGE_SIZE.into(), MAX_PAGE_SIZE.into())? as i32;
     let cursor = http::query_param(&req, "cursor");
     let page = images.list(cursor.as_deref(), limit).await?;
     Ok(http::json(200, &page))

@@ -10,6 +10,13 @@ pub struct DynamoTokens {
     table: String,
 }
 
+/// Health probe of a table: it exists and answers, with its status.
+async fn ping_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<Option<serde_json::Value>, AppError> {
+    let out = client.describe_table().table_name(table).send().await.map_err(dynamo_error)?;
+    let status = out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string());
+    Ok(Some(serde_json::json!({ "table": table, "status": status })))
+}
+
 fn dynamo_error<E: std::error::Error + Send + Sync + 'static>(e: aws_sdk_dynamodb::error::SdkError<E>) -> AppError {
     AppError::unavailable(Dependency::Dynamodb, aws_sdk_dynamodb::error::DisplayErrorContext(e))
 }
@@ -29,9 +36,7 @@ impl DynamoTokens {
     }
 
     pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
-        let out = self.client.describe_table().table_name(&self.table).send().await.map_err(dynamo_error)?;
-        let status = out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string());
-        Ok(Some(serde_json::json!({ "table": self.table, "status": status })))
+        ping_table(&self.client, &self.table).await
     }
 }
 
@@ -95,9 +100,7 @@ impl DynamoCache {
     }
 
     pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
-        let out = self.client.describe_table().table_name(&self.table).send().await.map_err(dynamo_error)?;
-        let status = out.table().and_then(|t| t.table_status()).map(|s| s.as_str().to_string());
-        Ok(Some(serde_json::json!({ "table": self.table, "status": status })))
+        ping_table(&self.client, &self.table).await
     }
 }
 
