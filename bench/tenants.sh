@@ -8,24 +8,15 @@
 #   bash localstack/up.sh                      # the local cloud must be up
 #   bash bench/tenants.sh [profile=release|dev]
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PROFILE="${1:-release}"
-[[ -f .local/stack.env ]] || { echo "run 'bash localstack/up.sh' first" >&2; exit 1; }
-set -a; source .local/stack.env; set +a
 
 RELEASE=()
 [[ $PROFILE == release ]] && RELEASE=(--release)
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-TENANT="bench-$(date +%s)"
-USERNAME="bench-user-$(date +%s)"
-PASSWORD="correct horse battery staple"
-# A limit no benchmark reaches: this measures the work, not the limiter's refusals.
-cargo run -q -p admin -- create-tenant "$TENANT" --name "Benchmark" --rate-limit 1000000 --rate-window 60 >&2
-ADMIN_PASSWORD="$PASSWORD" cargo run -q -p admin -- create-user --username "$USERNAME" --tenant "$TENANT" >&2
-TOKEN="$(curl -sf -X POST "$GATEWAY_URL/api/auth/login" -H 'content-type: application/json' \
-  -d "{\"username\":\"$USERNAME\",\"password\":\"$PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+bench_caller bench
 
 python3 - "$WORK" "$TOKEN" "$TENANT" <<'PY'
 import json, sys

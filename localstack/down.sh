@@ -27,6 +27,10 @@ stop_one() { # stop_one LABEL NAME [GRACE_S]
 }
 
 # Consumers first, servers last.
+if bg_running podman || bg_running sam-forward; then
+  bash "$LOCALSTACK_DIR/sam-local.sh" stop && echo "Stopped the podman API service and the port forwarder (sam-local.sh)"
+  stopped=$((stopped + 1))
+fi
 stop_one "SQS event-source mapping" event-source
 stop_one "function gateway (cargo lambda watch)" gateway
 stop_one "moto" moto 5

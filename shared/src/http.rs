@@ -86,19 +86,74 @@ pub fn json_body(req: &Request, max_bytes: usize) -> Result<&[u8], AppError> {
 
 /// Parses a JSON body into `T`, with a size limit and distinct codes for each way it can be wrong.
 pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Result<T, AppError> {
-    serde_json::from_slice(json_body(req, max_bytes)?).map_err(|e| {
+    let bytes = json_body(req, max_bytes)?;
+    let value = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Data => AppError::bad_request("VALIDATION_FAILED", format!("invalid request body: {e}")),
             _ => AppError::bad_request("INVALID_JSON", "the request body is not valid JSON"),
         }
-    })
+    })?;
+    require_object(bytes)?;
+    Ok(value)
+}
+
+/// Every JSON body of this API is an object. serde also reads a struct from an array of its
+/// fields in order (`["alice", "pw"]` as credentials), which no client is told it may send.
+pub fn require_object(json: &[u8]) -> Result<(), AppError> {
+    match json.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(AppError::bad_request("VALIDATION_FAILED", "the request body must be a JSON object")),
+    }
+}
+
+/// Deserializes an integer field of a JSON body, also when it is written with a zero fraction
+/// (`450.0`): JSON has one number type, and JSON Schema's `integer`, which the OpenAPI document
+/// declares these fields as, is any number without a fractional part. `450.5` and numbers out of
+/// `T`'s range stay errors (400 VALIDATION_FAILED).
+pub fn integer<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::de::Error;
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    let out_of_range = || D::Error::custom(format!("{n} is out of range"));
+    if let Some(i) = n.as_i64() {
+        return T::try_from(i).map_err(|_| out_of_range());
+    }
+    if let Some(u) = n.as_u64() {
+        return T::try_from(u).map_err(|_| out_of_range());
+    }
+    match n.as_f64() {
+        // The casts are exact: a float without a fraction inside the bounds is an integer there.
+        Some(f) if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) => {
+            T::try_from(f as i64).map_err(|_| out_of_range())
+        }
+        Some(f) if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) => {
+            T::try_from(f as u64).map_err(|_| out_of_range())
+        }
+        Some(f) if f.fract() == 0.0 => Err(out_of_range()),
+        _ => Err(D::Error::custom(format!("invalid type: floating point `{n}`, expected an integer"))),
+    }
+}
+
+/// [`integer`] for an optional field (`null` or absent: `None`; absent needs `#[serde(default)]`).
+pub fn integer_opt<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    #[derive(serde::Deserialize)]
+    struct Wrapped<T: TryFrom<i64> + TryFrom<u64>>(#[serde(deserialize_with = "integer")] T);
+    Ok(<Option<Wrapped<T>> as serde::Deserialize>::deserialize(d)?.map(|Wrapped(v)| v))
 }
 
 fn with_common_headers(mut resp: Response<Body>, request_id: &str) -> Response<Body> {
     let h = resp.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert("cache-control", HeaderValue::from_static("no-store"));
+    // Responses are private by default; a handler may allow caching (static files of api-docs).
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     h.insert("strict-transport-security", HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -128,15 +183,23 @@ pub fn no_content() -> Response<Body> {
     resp
 }
 
+/// The JSON error body of every route outside `/api/v1` (seed 003's format, used everywhere).
 #[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
-    error: String,
-    code: &'a str,
-    request_id: &'a str,
-    /// Field-level messages of a validation failure.
+pub struct ErrorBody<'a> {
+    /// What went wrong, for people. Internal details are never included.
+    #[cfg_attr(feature = "openapi", schema(example = "token is missing or invalid"))]
+    pub error: String,
+    /// Stable machine-readable code.
+    #[cfg_attr(feature = "openapi", schema(example = "INVALID_TOKEN"))]
+    pub code: &'a str,
+    /// The Lambda request id, also in the `x-request-id` header and in every log line.
+    pub request_id: &'a str,
+    /// Field-level messages of a validation failure (400 VALIDATION_FAILED): field -> messages.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a crate::error::FieldErrors>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>))]
+    pub fields: Option<&'a crate::error::FieldErrors>,
 }
 
 /// What every rendering of an error (JSON, envelope, SOAP fault) does to its response: logs the
@@ -166,12 +229,51 @@ pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
     finish_error_response(err, json(err.status(), &body))
 }
 
-/// Seed 004's response envelope: `{"status": "success"|"error", "message": …, "data": …}`.
-pub fn envelope<T: Serialize>(status: u16, message: &str, data: &T) -> Response<Body> {
-    json(status, &serde_json::json!({ "status": "success", "message": message, "data": data }))
+/// Seed 004's response envelope: `{"status": "success", "message": …, "data": …}`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Envelope<T> {
+    /// Always `success`.
+    #[cfg_attr(feature = "openapi", schema(example = "success"))]
+    pub status: &'static str,
+    pub message: String,
+    pub data: T,
 }
 
-/// Errors in seed 004's envelope, with the same stable code and request id as everywhere else.
+pub fn envelope<T: Serialize>(status: u16, message: &str, data: &T) -> Response<Body> {
+    json(status, &Envelope { status: "success", message: message.to_string(), data })
+}
+
+/// Seed 004's envelope of an error, with the same stable code and request id as everywhere else.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EnvelopeError {
+    /// Always `error`.
+    #[cfg_attr(feature = "openapi", schema(example = "error"))]
+    pub status: &'static str,
+    pub message: String,
+    /// Always null.
+    #[cfg_attr(feature = "openapi", schema(schema_with = null_schema, required = true))]
+    pub data: Option<()>,
+    /// Stable machine-readable code.
+    #[cfg_attr(feature = "openapi", schema(example = "VALIDATION_FAILED"))]
+    pub code: &'static str,
+    pub request_id: String,
+    /// Field-level messages of a validation failure: field -> messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>))]
+    pub errors: Option<crate::error::FieldErrors>,
+    /// Internal detail of a 5xx, only when APP_ENV/NODE_ENV is `development`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[cfg(feature = "openapi")]
+fn null_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Null).description(Some("Always null.")).build()
+}
+
 pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Body> {
     let body = envelope_error_body(err, request_id, crate::config::is_development());
     finish_error_response(err, json(err.status(), &body))
@@ -179,21 +281,16 @@ pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Bod
 
 /// The envelope of an error. In development (seed 004: `NODE_ENV=development`) the internal
 /// detail of a 500 or 503 is included to speed up debugging; in production it stays in the logs.
-pub fn envelope_error_body(err: &AppError, request_id: &str, development: bool) -> serde_json::Value {
-    let mut body = serde_json::json!({
-        "status": "error",
-        "message": err.public_message(),
-        "data": null,
-        "code": err.code(),
-        "requestId": request_id,
-    });
-    if let Some(fields) = err.fields() {
-        body["errors"] = serde_json::json!(fields);
+pub fn envelope_error_body(err: &AppError, request_id: &str, development: bool) -> EnvelopeError {
+    EnvelopeError {
+        status: "error",
+        message: err.public_message(),
+        data: None,
+        code: err.code(),
+        request_id: request_id.to_string(),
+        errors: err.fields().cloned(),
+        detail: (development && err.status() >= 500).then(|| err.to_string()),
     }
-    if development && err.status() >= 500 {
-        body["detail"] = serde_json::Value::String(err.to_string());
-    }
-    body
 }
 
 /// Runs an HTTP function: `handler` returns a response or an [`AppError`]; this maps the error,
@@ -268,16 +365,20 @@ mod tests {
         assert_eq!(code(parse_json(&req(&"x".repeat(101), j), 100)), "PAYLOAD_TOO_LARGE");
         assert_eq!(code(parse_json(&req("{}", Some("text/xml")), 100)), "UNSUPPORTED_MEDIA_TYPE");
         assert!(parse_json::<Login>(&req(r#"{"username":"a","password":"b"}"#, None), 100).is_ok());
+        // serde would read the struct from an array of its fields (found by localstack/api-schema.sh).
+        assert_eq!(code(parse_json::<Login>(&req(r#"["a","b"]"#, j), 100)), "VALIDATION_FAILED");
     }
 
     #[test]
     fn internal_detail_only_in_development() {
         let err = AppError::internal("relation \"chat_sessions\" does not exist");
-        assert!(envelope_error_body(&err, "r", false).get("detail").is_none());
-        let dev = envelope_error_body(&err, "r", true);
+        let body = |e: &AppError, dev: bool| serde_json::to_value(envelope_error_body(e, "r", dev)).unwrap();
+        assert!(body(&err, false).get("detail").is_none());
+        let dev = body(&err, true);
         assert!(dev["detail"].as_str().unwrap().contains("chat_sessions"));
+        assert_eq!(dev["data"], serde_json::Value::Null);
         let client_mistake = AppError::bad_request("X", "y");
-        assert!(envelope_error_body(&client_mistake, "r", true).get("detail").is_none());
+        assert!(body(&client_mistake, true).get("detail").is_none());
     }
 
     #[test]
@@ -289,5 +390,35 @@ mod tests {
         assert_eq!(v["code"], "INTERNAL_ERROR");
         assert_eq!(v["requestId"], "req-1");
         assert!(!text.contains("hunter2"));
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Counts {
+        #[serde(deserialize_with = "integer")]
+        small: i32,
+        #[serde(deserialize_with = "integer")]
+        size: u64,
+        #[serde(default, deserialize_with = "integer_opt")]
+        version: Option<i32>,
+    }
+
+    #[test]
+    fn integers_may_be_written_with_a_zero_fraction() {
+        let parse = |body: &str| parse_json::<Counts>(&req(body, Some("application/json")), 1024);
+        let ok = |small, size, version| Counts { small, size, version };
+        assert_eq!(parse(r#"{"small": 450, "size": 8388608, "version": 3}"#).unwrap(), ok(450, 8388608, Some(3)));
+        assert_eq!(parse(r#"{"small": 450.0, "size": 8.388608e6, "version": 3.0}"#).unwrap(), ok(450, 8388608, Some(3)));
+        assert_eq!(parse(r#"{"small": -2.0, "size": 1e19, "version": null}"#).unwrap(), ok(-2, 10_000_000_000_000_000_000, None));
+        assert_eq!(parse(r#"{"small": 0, "size": 18446744073709551615}"#).unwrap(), ok(0, u64::MAX, None));
+        for body in [
+            r#"{"small": 450.5, "size": 1}"#,
+            r#"{"small": 1, "size": -1.0}"#,
+            r#"{"small": 3e9, "size": 1}"#,
+            r#"{"small": 1, "size": 1e20}"#,
+            r#"{"small": 1, "size": 1, "version": 1.5}"#,
+            r#"{"small": "1", "size": 1}"#,
+        ] {
+            assert_eq!(parse(body).unwrap_err().code(), "VALIDATION_FAILED", "{body}");
+        }
     }
 }

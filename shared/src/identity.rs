@@ -6,9 +6,7 @@ use crate::error::AppError;
 use crate::events::{EventEnvelope, USER_LOGGED_IN, UserLoggedIn};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use pbkdf2::Pbkdf2;
-use pbkdf2::password_hash::{
-    PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
-};
+use pbkdf2::password_hash::{Output, PasswordHash, PasswordVerifier as _, Salt, SaltString, rand_core::OsRng};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::sync::OnceLock;
@@ -52,18 +50,19 @@ impl PasswordHasher {
     }
 
     pub fn hash(&self, password: &str) -> Result<String, AppError> {
+        let failed = |e: pbkdf2::password_hash::Error| AppError::internal(format!("password hashing failed: {e}"));
         let salt = SaltString::generate(&mut OsRng);
         let params = pbkdf2::Params { rounds: self.iterations, output_length: 32 };
-        Pbkdf2
-            .hash_password_customized(
-                password.as_bytes(),
-                Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()),
-                None,
-                params,
-                &salt,
-            )
-            .map(|h| h.to_string())
-            .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
+        let mut out = [0u8; 32];
+        derive_sha256(password.as_bytes(), salt.as_salt(), self.iterations, &mut out).map_err(failed)?;
+        let hash = PasswordHash {
+            algorithm: pbkdf2::Algorithm::Pbkdf2Sha256.ident(),
+            version: None,
+            params: params.try_into().map_err(failed)?,
+            salt: Some(salt.as_salt()),
+            hash: Some(Output::new(&out).map_err(failed)?),
+        };
+        Ok(hash.to_string())
     }
 
     /// Constant-time comparison (done by `password-hash`). A malformed stored hash counts as
@@ -72,7 +71,13 @@ impl PasswordHasher {
         let Ok(parsed) = PasswordHash::new(stored) else {
             return Verification::Invalid;
         };
-        if Pbkdf2.verify_password(password.as_bytes(), &parsed).is_err() {
+        let matches = if parsed.algorithm == pbkdf2::Algorithm::Pbkdf2Sha256.ident() {
+            verify_sha256(password.as_bytes(), &parsed)
+        } else {
+            // Other PBKDF2 variants are never written, only accepted if found.
+            Pbkdf2.verify_password(password.as_bytes(), &parsed).is_ok()
+        };
+        if !matches {
             return Verification::Invalid;
         }
         let current_params = parsed.algorithm == pbkdf2::Algorithm::Pbkdf2Sha256.ident()
@@ -94,6 +99,27 @@ impl PasswordHasher {
             let _ = self.verify(password, hash);
         }
     }
+}
+
+/// PBKDF2-HMAC-SHA256 with a PHC salt, through `kdf` (compiled optimised in debug builds too).
+fn derive_sha256(password: &[u8], salt: Salt<'_>, rounds: u32, out: &mut [u8]) -> Result<(), pbkdf2::password_hash::Error> {
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    kdf::pbkdf2_sha256(password, salt_bytes, rounds, out);
+    Ok(())
+}
+
+/// What `Pbkdf2.verify_password` does for `pbkdf2-sha256`, with the comparison in constant time
+/// (`Output`'s equality).
+fn verify_sha256(password: &[u8], parsed: &PasswordHash<'_>) -> bool {
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let Ok(params) = pbkdf2::Params::try_from(parsed) else { return false };
+    if parsed.version.is_some() || params.output_length != expected.len() {
+        return false;
+    }
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = &mut out[..expected.len()];
+    derive_sha256(password, salt, params.rounds, out).is_ok() && Output::new(out).is_ok_and(|actual| actual == expected)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,9 +233,14 @@ pub struct UserRecord {
 
 /// Login request body. Unknown fields are refused so typos do not pass silently.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// Matched case-insensitively; surrounding whitespace is ignored. Must not be blank.
+    #[cfg_attr(feature = "openapi", schema(example = "alice", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"))]
     pub username: String,
+    /// At most 1024 bytes (UTF-8).
+    #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple", min_length = 1, max_length = 1024, format = Password))]
     pub password: String,
 }
 
@@ -220,6 +251,10 @@ impl Credentials {
                 "VALIDATION_FAILED",
                 "username and password must not be empty",
             ));
+        }
+        // No username has one, and PostgreSQL text cannot hold it (the lookup failed: a 500).
+        if self.username.contains('\0') {
+            return Err(AppError::bad_request("VALIDATION_FAILED", "username must not contain the NUL character"));
         }
         if self.username.chars().count() > MAX_USERNAME_LEN || self.password.len() > MAX_PASSWORD_LEN {
             return Err(AppError::bad_request(
@@ -274,6 +309,10 @@ pub trait UserStore: Send + Sync {
         queue: &str,
         event: &EventEnvelope,
     ) -> impl Future<Output = Result<(), AppError>> + Send;
+
+    /// Whether the user a token was issued to (`sub`) still exists: a token outlives a deleted
+    /// account in the token store, and must not outlive it anywhere else.
+    fn user_exists(&self, subject: &str) -> impl Future<Output = Result<bool, AppError>> + Send;
 }
 
 /// Where issued access tokens are registered (DynamoDB with TTL, what Redis did in seed 002).
@@ -386,6 +425,9 @@ impl<U: UserStore, T: TokenStore> Identity<U, T> {
         if !self.token_store.is_active(&claims.jti).await? {
             return Err(AppError::unauthorized("TOKEN_REVOKED", "the token has been revoked"));
         }
+        if !self.users.user_exists(&claims.sub).await? {
+            return Err(AppError::unauthorized("INVALID_TOKEN", "the token is invalid"));
+        }
         Ok(claims)
     }
 
@@ -394,7 +436,7 @@ impl<U: UserStore, T: TokenStore> Identity<U, T> {
         let Ok(claims) = self.tokens.verify(token) else {
             return Ok(Introspection::inactive());
         };
-        if !self.token_store.is_active(&claims.jti).await? {
+        if !self.token_store.is_active(&claims.jti).await? || !self.users.user_exists(&claims.sub).await? {
             return Ok(Introspection::inactive());
         }
         Ok(Introspection::from_claims(claims))
@@ -416,6 +458,20 @@ pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AppError> {
     }
 }
 
+/// `POST /auth/introspect` request (RFC 7662 §2.1), form-encoded (or JSON). Other parameters
+/// are ignored.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IntrospectionRequest {
+    /// The access token to introspect. Anything that is not a currently valid token of this
+    /// service (malformed, expired, revoked, empty) is simply reported inactive.
+    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"))]
+    pub token: String,
+    /// Accepted and ignored: only access tokens are introspected.
+    #[cfg_attr(feature = "openapi", schema(example = "access_token"))]
+    pub token_type_hint: Option<String>,
+}
+
 /// RFC 7662 introspection response, with this system's role and tenant claims.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Introspection {
@@ -424,20 +480,74 @@ pub struct Introspection {
     pub details: Option<IntrospectionDetails>,
 }
 
+/// The claims of an active token, as introspection reports them.
 #[derive(Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntrospectionDetails {
+    /// The user id.
+    #[cfg_attr(feature = "openapi", schema(example = "42"))]
     pub sub: String,
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
+    /// Space-separated scopes derived from the role (`api`, or `api admin` for admins).
+    #[cfg_attr(feature = "openapi", schema(example = "api"))]
     pub scope: String,
+    /// Expiry, seconds since the Unix epoch.
+    #[cfg_attr(feature = "openapi", schema(example = 1767225600))]
     pub exp: i64,
+    /// Issue time, seconds since the Unix epoch.
+    #[cfg_attr(feature = "openapi", schema(example = 1767222000))]
     pub iat: i64,
+    #[cfg_attr(feature = "openapi", schema(example = "rust-lambda"))]
     pub iss: String,
+    #[cfg_attr(feature = "openapi", schema(example = "rust-lambda-api"))]
     pub aud: String,
+    /// The token's id.
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub jti: String,
-    pub token_type: &'static str,
+    pub token_type: TokenType,
+    #[cfg_attr(feature = "openapi", schema(value_type = UserRole))]
     pub role: String,
+    /// The user's tenant (seed 003); absent when the user has none.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "acme"))]
     pub tenant_id: Option<String>,
+}
+
+/// `{"active": false}`, or `active: true` with the token's claims: a `oneOf`, since an
+/// inactive answer carries nothing else (RFC 7662 §2.2).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Introspection {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        let active = |value: bool| {
+            ObjectBuilder::new()
+                .property("active", ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([value])))
+                .required("active")
+        };
+        let inactive = active(false)
+            .title(Some("inactive"))
+            .description(Some("Not a currently valid token of this service: nothing else is said"))
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+        let active = AllOfBuilder::new()
+            .title(Some("active"))
+            .description(Some("A valid, unrevoked access token of this service, with its claims"))
+            .item(active(true))
+            .item(Ref::from_schema_name(<IntrospectionDetails as utoipa::ToSchema>::name()));
+        RefOr::T(Schema::OneOf(
+            OneOfBuilder::new().description(Some("RFC 7662 introspection response")).item(inactive).item(active).build(),
+        ))
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Introspection {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema as _;
+        schemas.push((IntrospectionDetails::name().into(), IntrospectionDetails::schema()));
+        IntrospectionDetails::schemas(schemas);
+    }
 }
 
 impl Introspection {
@@ -457,12 +567,171 @@ impl Introspection {
                 iss: c.iss,
                 aud: c.aud,
                 jti: c.jti,
-                token_type: "Bearer",
+                token_type: TokenType::Bearer,
                 role: c.role,
                 tenant_id: c.tenant,
             }),
         }
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// What the token-issuing routes answer (their JSON, field for field).
+
+/// The type of every access token issued here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TokenType {
+    Bearer,
+}
+
+/// A user's role (the `users.role` check constraint; roles travel as text).
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserRole {
+    User,
+    Admin,
+}
+
+/// The user a login was for.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSummary {
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
+    pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = UserRole))]
+    pub role: String,
+}
+
+impl From<&UserRecord> for UserSummary {
+    fn from(u: &UserRecord) -> Self {
+        Self { id: u.id, username: u.username.clone(), role: u.role.clone() }
+    }
+}
+
+/// `POST /login` (seed 001): the access token.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccessToken {
+    /// HS256 JWT for `Authorization: Bearer`, registered in the token store until it expires
+    /// or the user logs out.
+    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    pub token: String,
+    pub token_type: TokenType,
+    /// Seconds until the token expires (`JWT_TTL_SECONDS`, 3600 by default).
+    #[cfg_attr(feature = "openapi", schema(example = 3600))]
+    pub expires_in: u64,
+}
+
+impl From<&IssuedToken> for AccessToken {
+    fn from(t: &IssuedToken) -> Self {
+        Self { token: t.token.clone(), token_type: TokenType::Bearer, expires_in: t.expires_in }
+    }
+}
+
+/// `POST /api/auth/login` (seed 002): the access token and the user.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiLogin {
+    /// HS256 JWT for `Authorization: Bearer`.
+    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    pub token: String,
+    /// Seconds until the token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 3600))]
+    pub expires_in: u64,
+    pub user: UserSummary,
+}
+
+impl ApiLogin {
+    pub fn new(out: &LoginOutcome) -> Self {
+        Self { token: out.token.token.clone(), expires_in: out.token.expires_in, user: UserSummary::from(&out.user) }
+    }
+}
+
+/// The login session a v1 login opened, with the device info recorded for it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginSessionInfo {
+    pub id: uuid::Uuid,
+    /// The request's `User-Agent`, null when it sent none.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "Mozilla/5.0"))]
+    pub user_agent: Option<String>,
+    /// The caller's address as API Gateway saw it.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "203.0.113.7"))]
+    pub ip: Option<String>,
+}
+
+/// `data` of `POST /api/v1/auth/login` (seed 004).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionLogin {
+    /// HS256 JWT for `Authorization: Bearer`, tied to the session (`sid` claim).
+    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    pub access_token: String,
+    /// Opaque, single-use refresh token (43 characters, base64url); returned only here and by
+    /// `POST /api/v1/auth/refresh`.
+    #[cfg_attr(feature = "openapi", schema(example = "q3b2Y1x9Yz8m0n7v6c5x4z3a2s1d0f9g8h7j6k5l4p3"))]
+    pub refresh_token: String,
+    pub token_type: TokenType,
+    /// Seconds until the access token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 3600))]
+    pub expires_in: u64,
+    pub session: LoginSessionInfo,
+    pub user: UserSummary,
+}
+
+impl SessionLogin {
+    /// None when the login opened no session (a login without `with_session`).
+    pub fn new(out: &LoginOutcome, context: &LoginContext) -> Option<Self> {
+        let (id, refresh_token) = out.session.clone()?;
+        Some(Self {
+            access_token: out.token.token.clone(),
+            refresh_token,
+            token_type: TokenType::Bearer,
+            expires_in: out.token.expires_in,
+            session: LoginSessionInfo { id, user_agent: context.user_agent.clone(), ip: context.source_ip.clone() },
+            user: UserSummary::from(&out.user),
+        })
+    }
+}
+
+/// `POST /api/auth/logout` (seed 002).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoggedOut {
+    /// Always `logged out`.
+    #[cfg_attr(feature = "openapi", schema(example = "logged out"))]
+    pub message: &'static str,
+}
+
+impl LoggedOut {
+    pub const fn new() -> Self {
+        Self { message: "logged out" }
+    }
+}
+
+impl Default for LoggedOut {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `data` of `POST /api/v1/auth/logout`: the login session that ended.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionLogout {
+    /// The token's login session (`sid`); null for a token issued without one (`/login`,
+    /// `/api/auth/login`), whose logout revokes only that token.
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<uuid::Uuid>))]
+    pub session_id: Option<String>,
 }
 
 #[cfg(test)]
@@ -508,6 +777,9 @@ mod tests {
             self.logins.lock().unwrap().push((user_id, new_hash, queue.to_string()));
             Ok(())
         }
+        async fn user_exists(&self, subject: &str) -> Result<bool, AppError> {
+            Ok(self.users.iter().any(|u| u.id.to_string() == subject))
+        }
     }
 
     #[derive(Default)]
@@ -545,6 +817,28 @@ mod tests {
         assert_eq!(h.verify("correct horse", &stored), Verification::Valid { needs_rehash: false });
         assert_eq!(h.verify("wrong", &stored), Verification::Invalid);
         assert_eq!(h.verify("correct horse", "not a phc string"), Verification::Invalid);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_pbkdf2_crate_both_ways() {
+        use pbkdf2::password_hash::PasswordHasher as _;
+        let h = PasswordHasher::new(FAST).unwrap();
+        // Ours verifies with the crate's own verifier ...
+        let ours = h.hash("correct horse").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Pbkdf2.verify_password(b"correct horse", &parsed).is_ok());
+        assert!(Pbkdf2.verify_password(b"correct hors", &parsed).is_err());
+        // ... and the crate's hash, with the same salt and cost, is byte for byte ours.
+        let salt = parsed.salt.unwrap();
+        let params = pbkdf2::Params { rounds: FAST, output_length: 32 };
+        let theirs = Pbkdf2
+            .hash_password_customized(b"correct horse", Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()), None, params, salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(theirs, ours);
+        // A stored hash whose length does not match its l= parameter never verifies.
+        let tampered = ours.replace(",l=32$", ",l=31$");
+        assert_eq!(h.verify("correct horse", &tampered), Verification::Invalid);
     }
 
     #[test]
@@ -598,6 +892,18 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_token_dies_with_its_user() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let mut id = identity(MemoryStore { users: vec![user(hash)], ..Default::default() }, FAST);
+        let creds = Credentials { username: "alice".into(), password: "pw".into() };
+        let out = id.login(&creds, &LoginContext::default(), "test", false).await.unwrap();
+        id.users.users.clear();
+        let header = format!("Bearer {}", out.token.token);
+        assert_eq!(id.authenticate(Some(&header)).await.unwrap_err().code(), "INVALID_TOKEN");
+        assert_eq!(id.introspect(&out.token.token).await.unwrap(), Introspection::inactive());
+    }
+
+    #[tokio::test]
     async fn session_login_returns_a_refresh_token_tied_to_the_session() {
         let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
         let id = identity(MemoryStore { users: vec![user(hash)], ..Default::default() }, FAST);
@@ -642,17 +948,53 @@ mod tests {
     }
 
     #[test]
+    fn login_answers_keep_their_json_shape() {
+        let svc = TokenService::new(jwt_config(&"k".repeat(32)));
+        let token = svc.issue(&user(String::new())).unwrap();
+        let jwt = token.token.clone();
+        assert_eq!(
+            serde_json::to_value(AccessToken::from(&token)).unwrap(),
+            serde_json::json!({ "token": jwt, "tokenType": "Bearer", "expiresIn": 3600 })
+        );
+        let session = uuid::Uuid::now_v7();
+        let out = LoginOutcome {
+            user: user(String::new()),
+            token,
+            event: EventEnvelope::new("T", "t", ()).unwrap(),
+            session: Some((session, "r".into())),
+        };
+        let user_json = serde_json::json!({ "id": 1, "username": "alice", "role": "user" });
+        assert_eq!(
+            serde_json::to_value(ApiLogin::new(&out)).unwrap(),
+            serde_json::json!({ "token": jwt, "expiresIn": 3600, "user": user_json })
+        );
+        let context = LoginContext { user_agent: Some("ua".into()), source_ip: None };
+        assert_eq!(
+            serde_json::to_value(SessionLogin::new(&out, &context).unwrap()).unwrap(),
+            serde_json::json!({
+                "accessToken": jwt, "refreshToken": "r", "tokenType": "Bearer", "expiresIn": 3600,
+                "session": { "id": session, "userAgent": "ua", "ip": null }, "user": user_json,
+            })
+        );
+        assert_eq!(serde_json::to_value(SessionLogout { session_id: None }).unwrap(), serde_json::json!({ "sessionId": null }));
+        assert_eq!(serde_json::to_value(LoggedOut::new()).unwrap(), serde_json::json!({ "message": "logged out" }));
+    }
+
+    #[test]
     fn empty_and_oversized_credentials_are_bad_requests() {
         let empty = Credentials { username: " ".into(), password: "x".into() };
         assert_eq!(empty.validate().unwrap_err().code(), "VALIDATION_FAILED");
         let long = Credentials { username: "a".repeat(65), password: "x".into() };
         assert_eq!(long.validate().unwrap_err().status(), 400);
+        // It reached PostgreSQL and came back as a 500 (found by localstack/api-schema.sh).
+        let nul = Credentials { username: "al\u{0}ice".into(), password: "x".into() };
+        assert_eq!(nul.validate().unwrap_err().code(), "VALIDATION_FAILED");
     }
 }
 
 pub mod refresh;
 pub mod registration;
-pub use registration::{NewUser, Registration, RegistrationStore, register};
+pub use registration::{NewUser, RegisteredUser, Registration, RegistrationStore, register};
 
 #[cfg(all(feature = "postgres", feature = "dynamodb"))]
 impl Identity<crate::adapters::postgres::Postgres, crate::adapters::dynamodb::DynamoTokens> {

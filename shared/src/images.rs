@@ -7,7 +7,7 @@ use crate::config;
 use crate::error::ConfigError;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
@@ -261,7 +261,7 @@ pub trait ImageStore: Send + Sync {
         limit: i32,
     ) -> impl Future<Output = Result<(Vec<ListedObject>, bool), AppError>> + Send;
     fn head(&self, key: &str) -> impl Future<Output = Result<Option<ObjectInfo>, AppError>> + Send;
-    /// The first `len` bytes of an object.
+    /// The first `len` bytes of an object: fewer if it is shorter, none if it is empty.
     fn read_prefix(&self, key: &str, len: u64) -> impl Future<Output = Result<Vec<u8>, AppError>> + Send;
     /// Server-side copy with new content type and metadata (nothing passes through the function).
     fn copy(&self, from: &str, to: NewObject) -> impl Future<Output = Result<(), AppError>> + Send;
@@ -278,42 +278,122 @@ pub trait ImageStore: Send + Sync {
 
 // ---- the service ----
 
+// Document only: the code works with `ImageFormat`.
+/// The content type of an accepted image.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum ImageContentType {
+    #[serde(rename = "image/png")]
+    Png,
+    #[serde(rename = "image/jpeg")]
+    Jpeg,
+    #[serde(rename = "image/gif")]
+    Gif,
+    #[serde(rename = "image/webp")]
+    Webp,
+}
+
+// Document only: the code sends the literal.
+/// The HTTP method of a presigned upload: always `PUT`.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum PresignedMethod {
+    #[serde(rename = "PUT")]
+    Put,
+}
+
 /// An image as clients see it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Image {
+    /// The object key, chosen by the service (never the client's file name).
+    #[cfg_attr(feature = "openapi", schema(example = "images/8299999999999-0123456789abcdef.png", pattern = r"^images/[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"))]
     pub key: String,
+    /// Public URL of the image.
+    #[cfg_attr(feature = "openapi", schema(format = "uri", example = "https://images.example.com/images/8299999999999-0123456789abcdef.png"))]
     pub url: String,
+    /// Size in bytes.
+    #[cfg_attr(feature = "openapi", schema(example = 48213))]
     pub size: u64,
+    /// The type the bytes really are (detected, not the client's claim).
+    #[cfg_attr(feature = "openapi", schema(value_type = ImageContentType))]
     pub content_type: &'static str,
+    /// When the image was stored (millisecond precision; from its key).
     pub uploaded_at: DateTime<Utc>,
+    /// Width in pixels; present when the bytes were just checked (upload, first completion).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, example = 640))]
     pub width: Option<u64>,
+    /// Height in pixels; present when the bytes were just checked (upload, first completion).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, example = 480))]
     pub height: Option<u64>,
+    /// The client's file name, when it gave one (not part of listings).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, example = "holiday.png"))]
     pub original_name: Option<String>,
 }
 
+/// One page of `GET /images`, newest first.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImagePage {
     pub images: Vec<Image>,
     /// Pass back as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, pattern = r"^images/[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"))]
     pub next_cursor: Option<String>,
 }
 
+/// The body of `POST /images/uploads`: what the client is going to upload. Unknown fields are
+/// refused.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PresignRequest {
+    /// The image's type; signed into the URL. Also accepted: `image/jpg` and `image/pjpeg`
+    /// (as JPEG), any letter case, with parameters. Anything else is 415 UNSUPPORTED_IMAGE_TYPE.
+    #[cfg_attr(feature = "openapi", schema(value_type = ImageContentType))]
+    pub content_type: String,
+    /// The exact size in bytes the upload will have; signed into the URL. At least 1; at most
+    /// `IMAGES_PRESIGN_MAX_BYTES` (50 MiB by default), else 413 FILE_TOO_LARGE.
+    #[serde(deserialize_with = "crate::http::integer")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 18_446_744_073_709_551_615u64, example = 8388608))]
+    pub size: u64,
+    /// The client's file name, kept as a label: one path segment, printable, 1-255 characters
+    /// after trimming, no reserved names (else 400 INVALID_FILENAME).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255, example = "holiday.png",
+        pattern = r#"^[^\u0000-\u001f\u007f-\u009f/\\<>:"|?*]*[^\s\u0000-\u001f\u007f-\u009f/\\<>:"|?*][^\u0000-\u001f\u007f-\u009f/\\<>:"|?*]*$"#))]
+    pub filename: Option<String>,
+}
+
+/// A presigned upload: send the bytes with `method` to `url` with exactly `headers`, then
+/// call `POST /images/uploads/{uploadId}/complete`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PresignedUpload {
+    /// The id to complete the upload with.
+    #[cfg_attr(feature = "openapi", schema(example = "8299999999999-0123456789abcdef.png", pattern = r"^[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"))]
     pub upload_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = PresignedMethod))]
     pub method: &'static str,
+    /// The presigned URL of the object store (valid until `expiresAt`).
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub url: String,
+    /// Headers the client must send exactly as given (lowercase names): they are part of the
+    /// signature (`content-type`, `content-length`, `x-amz-*`).
+    #[cfg_attr(feature = "openapi", schema(example = json!({"content-type": "image/png", "content-length": "8388608"})))]
     pub headers: BTreeMap<String, String>,
     pub expires_at: DateTime<Utc>,
+    /// The size the upload must have (the `size` that was asked for).
     pub max_bytes: u64,
     /// Where the image will be public once `POST /images/uploads/{uploadId}/complete` accepts it.
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub public_url: String,
 }
 
@@ -473,7 +553,9 @@ impl<S: ImageStore> ImageService<S> {
                 None => Err(AppError::not_found("UPLOAD_NOT_FOUND", "no upload with this id is waiting")),
             };
         };
-        let head = self.store.read_prefix(&staged_key, SNIFF_BYTES).await?;
+        // An empty object has no first byte to read (a ranged GET of it is a 416), and nothing
+        // to sniff: `inspect` refuses it as EMPTY_FILE from its size alone.
+        let head = if staged.size == 0 { Vec::new() } else { self.store.read_prefix(&staged_key, SNIFF_BYTES).await? };
         let checked = inspect(&head, staged.size, self.policy.max_presigned_bytes, &self.policy).and_then(|i| {
             if i.format == signed_format { Ok(i) } else { Err(mismatch(i.format, signed_format)) }
         });
@@ -726,6 +808,11 @@ mod tests {
             svc.store.insert(&format!("{STAGING_PREFIX}{}", liar.upload_id), samples::png(), "image/jpeg", BTreeMap::new());
             assert_eq!(svc.complete(&liar.upload_id).await.unwrap_err().code(), "CONTENT_TYPE_MISMATCH");
             assert_eq!(svc.store.keys().len(), 1, "the refused upload was deleted");
+
+            let empty = svc.presign("image/png", 68, None).await.unwrap();
+            svc.store.insert(&format!("{STAGING_PREFIX}{}", empty.upload_id), Vec::new(), "image/png", BTreeMap::new());
+            assert_eq!(svc.complete(&empty.upload_id).await.unwrap_err().code(), "EMPTY_FILE");
+            assert_eq!(svc.store.keys().len(), 1, "the empty upload was deleted");
 
             assert_eq!(svc.complete("../../etc").await.unwrap_err().code(), "INVALID_UPLOAD_ID");
             assert_eq!(svc.presign("text/html", 10, None).await.unwrap_err().code(), "UNSUPPORTED_IMAGE_TYPE");

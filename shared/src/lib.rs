@@ -32,6 +32,10 @@ pub mod validation;
 pub mod chat;
 #[cfg(feature = "consumer")]
 pub mod consumer;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+#[cfg(feature = "apidocs")]
+pub mod apidocs;
 
 pub mod adapters;
 

@@ -42,19 +42,128 @@ pub struct LogoutRecord {
 
 /// A session as the API shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
+    /// The session's id: the `jti` of the token whose login opened it, or a generated id for
+    /// sessions created with `POST /api/sessions`.
+    #[cfg_attr(feature = "openapi", schema(example = "0194c3a0-7b1e-7c3d-9f2a-5b6c7d8e9f01"))]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
     pub user_id: i64,
+    /// Empty when unknown (a logout recorded before its login).
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
+    /// `active` or `ended`.
+    #[cfg_attr(feature = "openapi", schema(value_type = SessionStatus))]
     pub status: String,
+    /// `login` (recorded from a login event) or `api` (created with `POST /api/sessions`).
+    #[cfg_attr(feature = "openapi", schema(value_type = SessionOrigin))]
     pub origin: String,
+    /// Null for a session whose logout arrived before its login.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub started_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub ended_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_seen_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "Mozilla/5.0"))]
     pub user_agent: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "203.0.113.7"))]
     pub source_ip: Option<String>,
+    /// Free-form client metadata (a JSON object, `{}` when none).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"device": "phone"})))]
     pub metadata: serde_json::Value,
+}
+
+/// A session's status: `active` until it is ended (logout, `DELETE /api/sessions/{userId}`).
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Active,
+    Ended,
+}
+
+/// Where a session came from: a login event (`login`) or `POST /api/sessions` (`api`).
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionOrigin {
+    Login,
+    Api,
+}
+
+/// `POST /api/sessions` request body (the body itself is optional).
+#[derive(Debug, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateSession {
+    /// A JSON object of at most 4 KiB whose keys are not empty, do not start with `$` and
+    /// contain no `.`; null or absent means `{}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"device": "phone"})))]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// `PUT /api/sessions/{userId}` request body.
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateSession {
+    /// The session to touch (1 to 64 characters, not blank).
+    #[cfg_attr(feature = "openapi", schema(example = "0194c3a0-7b1e-7c3d-9f2a-5b6c7d8e9f01", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"))]
+    pub session_id: String,
+    /// Merged key by key into the session's metadata: a JSON object of at most 4 KiB whose
+    /// keys are not empty, do not start with `$` and contain no `.`; null or absent changes nothing.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"device": "tablet"})))]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// `GET /api/sessions/{userId}`: the user's sessions, newest first.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionList {
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
+    pub user_id: i64,
+    /// How many sessions are listed (at most `limit`).
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub count: usize,
+    pub sessions: Vec<SessionView>,
+}
+
+/// `DELETE /api/sessions/{userId}`: how many active sessions were ended.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsEnded {
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
+    pub user_id: i64,
+    /// Active sessions ended (1 with `sessionId`; 0 or more without).
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub ended: u64,
+}
+
+/// `GET /api/sessions/verify`: the bearer token is valid, and whose it is.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TokenVerification {
+    /// Always true (an invalid token is a 401).
+    pub valid: bool,
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
+    pub user_id: i64,
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::identity::UserRole))]
+    pub role: String,
+    /// The token's expiry, seconds since the Unix epoch.
+    #[cfg_attr(feature = "openapi", schema(example = 1767225600))]
+    pub expires_at: i64,
+    /// The session the token's login opened; null while it is not recorded yet (it is written
+    /// from the login event, asynchronously) or for tokens without one.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub session: Option<SessionView>,
 }
 
 /// A session created through `POST /api/sessions`.
@@ -147,13 +256,19 @@ pub async fn apply_auth_event<S: SessionStore>(store: &S, event: &EventEnvelope)
     }
 }
 
+/// `GET /last-connection`: when the user last logged in.
 #[derive(Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LastConnection {
+    /// The username as asked (trimmed).
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
-    /// ISO 8601, UTC.
+    /// ISO 8601, UTC, in milliseconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, example = "2025-01-31T09:15:00.000Z"))]
     pub last_connection: String,
     /// Human-friendly, relative to now ("5 minutes ago"), as `moment().fromNow()` did in the seed.
+    #[cfg_attr(feature = "openapi", schema(example = "5 minutes ago"))]
     pub relative: String,
 }
 
@@ -205,9 +320,21 @@ pub fn validate_metadata(value: Option<serde_json::Value>) -> Result<serde_json:
             if map.keys().any(|k| k.starts_with('$') || k.contains('.') || k.is_empty()) {
                 return Err(AppError::bad_request("VALIDATION_FAILED", "metadata keys may not be empty, start with '$' or contain '.'"));
             }
+            // A BSON key is a C string: MongoDB cannot store one with NUL, at any depth.
+            if map.iter().any(|(k, v)| k.contains('\0') || key_with_nul(v)) {
+                return Err(AppError::bad_request("VALIDATION_FAILED", "metadata keys may not contain the NUL character (\\u0000)"));
+            }
             Ok(map)
         }
         Some(_) => Err(AppError::bad_request("VALIDATION_FAILED", "metadata must be a JSON object")),
+    }
+}
+
+fn key_with_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || key_with_nul(v)),
+        serde_json::Value::Array(items) => items.iter().any(key_with_nul),
+        _ => false,
     }
 }
 
@@ -357,6 +484,11 @@ mod tests {
         assert!(validate_metadata(Some(serde_json::json!({"$where": "1"}))).is_err());
         assert!(validate_metadata(Some(serde_json::json!({"a.b": 1}))).is_err());
         assert!(validate_metadata(Some(serde_json::json!({"big": "x".repeat(5000)}))).is_err());
+        // NUL in a key reached MongoDB and came back as a 500 (found by localstack/api-schema.sh).
+        for nul in [serde_json::json!({"a\u{0}b": 1}), serde_json::json!({"a": {"b": [{"c\u{0}": 1}]}})] {
+            assert_eq!(validate_metadata(Some(nul)).unwrap_err().code(), "VALIDATION_FAILED");
+        }
+        assert!(validate_metadata(Some(serde_json::json!({"a": "text with \u{0} is stored as it is"}))).is_ok());
     }
 
     #[test]

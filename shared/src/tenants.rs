@@ -254,8 +254,22 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
     }
 }
 
+/// Memory of this execution environment (KiB), `null` where `/proc` cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantMemoryUsage))]
+pub struct MemoryUsage {
+    /// Resident set size now (`VmRSS`).
+    #[serde(rename = "rssKiB")]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = 24576))]
+    pub rss_kib: Option<u64>,
+    /// Peak resident set size of this execution environment (`VmHWM`).
+    #[serde(rename = "peakRssKiB")]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = 30720))]
+    pub peak_rss_kib: Option<u64>,
+}
+
 /// Memory of this execution environment, for health details (Linux `/proc`; Lambda is Linux).
-pub fn memory_usage() -> serde_json::Value {
+pub fn memory_usage() -> MemoryUsage {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status
@@ -263,7 +277,73 @@ pub fn memory_usage() -> serde_json::Value {
             .find_map(|l| l.strip_prefix(name))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
     };
-    serde_json::json!({ "rssKiB": field("VmRSS:"), "peakRssKiB": field("VmHWM:") })
+    MemoryUsage { rss_kib: field("VmRSS:"), peak_rss_kib: field("VmHWM:") }
+}
+
+/// The tenant service's state in a health answer: the databases decide availability; the
+/// shared cache only degrades it (this environment's memory takes over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TenantHealthStatus {
+    Ok,
+    Degraded,
+    Unavailable,
+}
+
+impl TenantHealthStatus {
+    pub fn of(databases_up: bool, cache_up: bool) -> Self {
+        match (databases_up, cache_up) {
+            (true, true) => Self::Ok,
+            (true, false) => Self::Degraded,
+            (false, _) => Self::Unavailable,
+        }
+    }
+
+    /// 503 when unavailable, 200 otherwise (degraded included).
+    pub fn http_status(self) -> u16 {
+        if self == Self::Unavailable { 503 } else { 200 }
+    }
+}
+
+/// `GET /tenants/health` (seed 003's basic health).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantHealth {
+    /// Always `tenants`.
+    #[cfg_attr(feature = "openapi", schema(example = "tenants"))]
+    pub service: &'static str,
+    pub status: TenantHealthStatus,
+    /// `DATABASE_ERROR` when unavailable, `null` otherwise.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub code: Option<&'static str>,
+    pub checks: TenantHealthChecks,
+}
+
+/// The checks of `GET /tenants/health`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantHealthChecks {
+    /// The tenant directory (control-plane PostgreSQL).
+    pub database: crate::health::CheckResult,
+    /// The shared cache (DynamoDB); its outage only degrades the service.
+    pub cache: crate::health::CheckResult,
+}
+
+impl TenantHealth {
+    pub fn new(database: crate::health::CheckResult, cache: crate::health::CheckResult) -> Self {
+        let status = TenantHealthStatus::of(database.is_up(), cache.is_up());
+        Self {
+            service: "tenants",
+            status,
+            code: (status == TenantHealthStatus::Unavailable).then_some("DATABASE_ERROR"),
+            checks: TenantHealthChecks { database, cache },
+        }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        self.status.http_status()
+    }
 }
 
 /// The seed's code for "the database failed" in this service.
@@ -367,6 +447,35 @@ mod tests {
 
     fn block_on<F: Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(f)
+    }
+
+    #[test]
+    fn health_answers_keep_their_json_shape() {
+        use crate::health::CheckResult;
+        let check = |up: bool| CheckResult {
+            status: if up { "up" } else { "down" },
+            latency_ms: 3,
+            code: (!up).then_some("DATABASE_ERROR"),
+            error: (!up).then(|| "down".to_string()),
+            detail: None,
+        };
+        for (db, cache, status, code, http) in [
+            (true, true, "ok", None, 200),
+            (true, false, "degraded", None, 200),
+            (false, true, "unavailable", Some("DATABASE_ERROR"), 503),
+        ] {
+            let report = TenantHealth::new(check(db), check(cache));
+            let expected = serde_json::json!({
+                "service": "tenants",
+                "status": status,
+                "code": code,
+                "checks": { "database": check(db), "cache": check(cache) },
+            });
+            assert_eq!(serde_json::to_value(&report).unwrap(), expected);
+            assert_eq!(report.http_status(), http);
+        }
+        let memory = serde_json::to_value(MemoryUsage { rss_kib: Some(1), peak_rss_kib: None }).unwrap();
+        assert_eq!(memory, serde_json::json!({ "rssKiB": 1, "peakRssKiB": null }));
     }
 
     #[test]

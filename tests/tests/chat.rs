@@ -10,6 +10,11 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// A user logged in through `/api/v1/auth/login`; `admin` gives the user the admin role first.
 async fn user(admin: bool) -> String {
+    user_with_id(admin).await.1
+}
+
+/// [`user`], with the new user's id.
+async fn user_with_id(admin: bool) -> (i64, String) {
     let username = unique("chat");
     let id = create_user(&username, PASSWORD).await;
     if admin {
@@ -17,7 +22,7 @@ async fn user(admin: bool) -> String {
     }
     let login = post_json("/api/v1/auth/login", &json!({ "username": username, "password": PASSWORD })).await;
     assert_eq!(login.status, 200, "{}", login.json);
-    login.json["data"]["accessToken"].as_str().expect("access token").to_string()
+    (id, login.json["data"]["accessToken"].as_str().expect("access token").to_string())
 }
 
 async fn call(method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
@@ -465,4 +470,52 @@ async fn every_write_route_names_the_field_of_each_mistake() {
             assert!(reply.json["errors"][&field].as_array().is_some_and(|m| !m.is_empty()), "{method} {path} {what}: {}", reply.json);
         }
     }
+}
+
+/// A cursor's timestamp must be one PostgreSQL can hold (and one this API could have issued):
+/// far outside that range it is INVALID_CURSOR, never a database error.
+#[tokio::test]
+async fn cursors_with_impossible_timestamps_are_refused() {
+    let alice = user(false).await;
+    let sid = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "t" }))).await.json["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let any = uuid::Uuid::now_v7();
+    for micros in ["-300000000000000000", "-1", "253402300800000000", "8000000000000000000"] {
+        let cursor = format!("{micros}_{any}");
+        for path in [format!("/api/v1/sessions?cursor={cursor}"), format!("/api/v1/sellers?sessionId={sid}&cursor={cursor}")] {
+            assert_error(&call("GET", &path, Some(&alice), None).await, 400, "INVALID_CURSOR");
+        }
+    }
+    // The edges of the range are still cursors: the epoch and the last microsecond of 9999.
+    for micros in ["0", "253402300799999999"] {
+        let sessions = call("GET", &format!("/api/v1/sessions?cursor={micros}_{any}"), Some(&alice), None).await;
+        assert_eq!(sessions.status, 200, "{micros}: {}", sessions.json);
+    }
+}
+
+/// An access token outlives its user (deleted by an admin, or in the database): creating
+/// anything that records the caller's id is then a 401 INVALID_TOKEN, not a foreign-key 500.
+#[tokio::test]
+async fn tokens_of_deleted_users_cannot_create() {
+    let (alice_id, alice) = user_with_id(false).await;
+    let (admin_id, admin) = user_with_id(true).await;
+    let (_, other_admin) = user_with_id(true).await;
+    let bob = user(false).await;
+    let bobs = call("POST", "/api/v1/sessions", Some(&bob), Some(json!({ "title": "bob's" }))).await;
+    let bobs = bobs.json["data"]["id"].as_str().expect("id").to_string();
+
+    // Deleted by an admin through the API.
+    assert_eq!(call("DELETE", &format!("/api/v1/users/{alice_id}"), Some(&other_admin), None).await.status, 200);
+    let session = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "ghost" }))).await;
+    assert_error(&session, 401, "INVALID_TOKEN");
+
+    // Deleted in the database: an admin may write into anyone's session, but not as nobody.
+    postgres().await.execute("DELETE FROM users WHERE id = $1", &[&admin_id]).await.expect("delete admin");
+    let message = call("POST", "/api/v1/messages", Some(&admin), Some(json!({ "sessionId": bobs, "kind": "text", "text": "boo" }))).await;
+    assert_error(&message, 401, "INVALID_TOKEN");
+    assert_error(&call("POST", "/api/v1/sessions", Some(&admin), Some(json!({ "title": "ghost" }))).await, 401, "INVALID_TOKEN");
+    let listed = call("GET", &format!("/api/v1/messages?sessionId={bobs}"), Some(&bob), None).await;
+    assert_eq!(listed.json["data"]["items"].as_array().map(Vec::len), Some(0), "nothing was written: {}", listed.json);
 }

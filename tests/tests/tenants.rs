@@ -191,6 +191,38 @@ async fn bad_requests_have_the_documented_codes() {
     assert_eq!(send_reply(raw).await.code(), "INVALID_JSON");
 }
 
+/// PostgreSQL's jsonb cannot hold the NUL character, which JSON (and serde) allow: a document
+/// with one, in a value or in a key, at any depth, is the client's mistake (400 INVALID_DATA),
+/// found before the query, and nothing is stored.
+#[tokio::test]
+async fn documents_with_nul_characters_are_refused() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let a = new_tenant(1000, 60, true).await;
+    let alice = member_of(Some(&a)).await;
+    let created = alice.data("POST", "", Some(json!({ "data": { "title": "fine" } }))).await;
+    assert_eq!(created.status, 201, "{}", created.json);
+    let id = created.json["id"].as_str().expect("id").to_string();
+
+    let documents = [
+        json!({ "note": "a\u{0}b" }),
+        json!({ "a\u{0}b": 1 }),
+        json!({ "nested": { "list": [1, { "deep": "\u{0}" }] } }),
+        json!({ "nested": [{ "key\u{0}": true }] }),
+    ];
+    for document in documents {
+        for (method, query) in [("POST", String::new()), ("PUT", format!("?id={id}"))] {
+            let reply = alice.data(method, &query, Some(json!({ "data": document }))).await;
+            assert_eq!((reply.status, reply.code()), (400, "INVALID_DATA"), "{method} {document}: {}", reply.json);
+            assert!(reply.json["error"].as_str().is_some_and(|e| e.contains("NUL")), "{}", reply.json);
+            assert!(reply.json["requestId"].as_str().is_some_and(|r| !r.is_empty()));
+        }
+    }
+    let listed = alice.data("GET", "", None).await;
+    assert_eq!(listed.json["records"].as_array().map(Vec::len), Some(1), "nothing was stored: {}", listed.json);
+    let kept = alice.data("GET", &format!("?id={id}"), None).await;
+    assert_eq!((&kept.json["data"], &kept.json["version"]), (&json!({ "title": "fine" }), &json!(1)), "nothing was changed");
+}
+
 async fn send_reply(resp: reqwest::Response) -> Reply {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();

@@ -2,22 +2,16 @@
 
 use shared::config::AUTH_EVENTS;
 use shared::http::{self, Body, Request, Response};
-use shared::identity::{Credentials, api::AuthApi};
+use shared::identity::{ApiLogin, Credentials, api::AuthApi};
 use shared::outbox::OutboxEntry;
 use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;
     let out = api.identity.login(&credentials, &AuthApi::login_context(&req), "auth.api", false).await?;
+    let body = ApiLogin::new(&out);
     api.deliver(OutboxEntry { queue: AUTH_EVENTS.into(), event: out.event }).await;
-    Ok(http::json(
-        200,
-        &serde_json::json!({
-            "token": out.token.token,
-            "expiresIn": out.token.expires_in,
-            "user": { "id": out.user.id, "username": out.user.username, "role": out.user.role },
-        }),
-    ))
+    Ok(http::json(200, &body))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -2,13 +2,13 @@
 //! working everywhere at once. Queues `UserLoggedOut`.
 
 use shared::http::{self, Body, Request, Response};
-use shared::identity::api::AuthApi;
+use shared::identity::{LoggedOut, api::AuthApi};
 use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;
     api.deliver(api.identity.logout(&claims, "auth.api").await?).await;
-    Ok(http::json(200, &serde_json::json!({ "message": "logged out" })))
+    Ok(http::json(200, &LoggedOut::new()))
 }
 
 #[tokio::main(flavor = "current_thread")]

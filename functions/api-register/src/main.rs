@@ -3,7 +3,7 @@
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, dependency_timeout};
 use shared::http::{self, Body, Request, Response};
-use shared::identity::{PasswordHasher, Registration, register};
+use shared::identity::{PasswordHasher, RegisteredUser, Registration, register};
 use shared::outbox::deliver_committed;
 use shared::AppError;
 
@@ -17,7 +17,7 @@ async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError>
     let registration: Registration = http::parse_json(&req, 4 * 1024)?;
     let (user, entry) = register(&state.db, &state.hasher, &registration, "auth.api").await?;
     deliver_committed(&state.db, &state.queue, entry).await;
-    Ok(http::json(201, &serde_json::json!({ "user": user })))
+    Ok(http::json(201, &RegisteredUser { user }))
 }
 
 #[tokio::main(flavor = "current_thread")]

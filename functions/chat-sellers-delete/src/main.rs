@@ -1,6 +1,6 @@
 //! DELETE /api/v1/sellers/{id} — seed 004: removes a seller of a chat session the caller may see.
 
-use shared::chat::{ChatApi, path_id};
+use shared::chat::{ChatApi, Deleted, path_id};
 use shared::http::{self, Body, Request, Response};
 use shared::AppError;
 
@@ -8,7 +8,7 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
     let caller = api.caller(&req).await?;
     let id = path_id(&req, "seller")?;
     api.delete_seller(&caller, id).await?;
-    Ok(http::envelope(200, "seller deleted", &serde_json::json!({ "id": id })))
+    Ok(http::envelope(200, "seller deleted", &Deleted { id }))
 }
 
 #[tokio::main(flavor = "current_thread")]

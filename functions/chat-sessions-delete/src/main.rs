@@ -1,7 +1,7 @@
 //! DELETE /api/v1/sessions/{id} — seed 004: deletes a chat session with its messages, vendor
 //! and sellers (owner or admin, 404 otherwise).
 
-use shared::chat::{ChatApi, path_id};
+use shared::chat::{ChatApi, Deleted, path_id};
 use shared::http::{self, Body, Request, Response};
 use shared::AppError;
 
@@ -9,7 +9,7 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
     let caller = api.caller(&req).await?;
     let id = path_id(&req, "session")?;
     api.delete_session(&caller, id).await?;
-    Ok(http::envelope(200, "session deleted", &serde_json::json!({ "id": id })))
+    Ok(http::envelope(200, "session deleted", &Deleted { id }))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -1,7 +1,7 @@
 //! DELETE /api/v1/users/{id} — removes an account and everything it owns (admins only).
 
 use shared::chat::ChatApi;
-use shared::chat::users::user_id;
+use shared::chat::users::{DeletedUser, user_id};
 use shared::http::{self, Body, Request, Response};
 use shared::AppError;
 
@@ -9,7 +9,7 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
     let caller = api.caller(&req).await?;
     let id = user_id(&req)?;
     api.delete_user(&caller, id).await?;
-    Ok(http::envelope(200, "user deleted", &serde_json::json!({ "id": id })))
+    Ok(http::envelope(200, "user deleted", &DeletedUser { id }))
 }
 
 #[tokio::main(flavor = "current_thread")]

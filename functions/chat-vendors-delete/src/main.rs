@@ -1,6 +1,6 @@
 //! DELETE /api/v1/vendors/{id} — seed 004: removes a vendor of a chat session the caller may see.
 
-use shared::chat::{ChatApi, path_id};
+use shared::chat::{ChatApi, Deleted, path_id};
 use shared::http::{self, Body, Request, Response};
 use shared::AppError;
 
@@ -8,7 +8,7 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
     let caller = api.caller(&req).await?;
     let id = path_id(&req, "vendor")?;
     api.delete_vendor(&caller, id).await?;
-    Ok(http::envelope(200, "vendor deleted", &serde_json::json!({ "id": id })))
+    Ok(http::envelope(200, "vendor deleted", &Deleted { id }))
 }
 
 #[tokio::main(flavor = "current_thread")]

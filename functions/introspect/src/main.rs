@@ -4,19 +4,12 @@
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::http::{self, Body, Request, RequestPayloadExt, Response};
-use shared::identity::{Identity, IntrospectionClients};
+use shared::identity::{Identity, IntrospectionClients, IntrospectionRequest};
 use shared::AppError;
 
 struct State {
     identity: Identity<Postgres, DynamoTokens>,
     clients: IntrospectionClients,
-}
-
-#[derive(serde::Deserialize)]
-struct IntrospectionRequest {
-    token: String,
-    #[allow(dead_code)]
-    token_type_hint: Option<String>,
 }
 
 async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError> {

@@ -3,7 +3,7 @@
 
 use shared::config::AUTH_EVENTS;
 use shared::http::{self, Body, Request, Response};
-use shared::identity::{Credentials, api::AuthApi};
+use shared::identity::{AccessToken, Credentials, api::AuthApi};
 use shared::outbox::OutboxEntry;
 use shared::AppError;
 
@@ -11,10 +11,7 @@ async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError>
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;
     let out = api.identity.login(&credentials, &AuthApi::login_context(&req), "identity.login", false).await?;
     api.deliver(OutboxEntry { queue: AUTH_EVENTS.into(), event: out.event }).await;
-    Ok(http::json(
-        200,
-        &serde_json::json!({ "token": out.token.token, "tokenType": "Bearer", "expiresIn": out.token.expires_in }),
-    ))
+    Ok(http::json(200, &AccessToken::from(&out.token)))
 }
 
 #[tokio::main(flavor = "current_thread")]

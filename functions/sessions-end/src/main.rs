@@ -1,7 +1,7 @@
 //! DELETE /api/sessions/{userId}[?sessionId=] — ends one or every active session (owner or admin).
 
 use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, api::SessionApi};
+use shared::sessions::{SessionStore, SessionsEnded, api::SessionApi};
 use shared::events::{EventEnvelope, SESSION_ENDED};
 use shared::AppError;
 
@@ -22,7 +22,7 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
     if session_id.is_some() && ended == 0 {
         return Err(AppError::not_found("SESSION_NOT_FOUND", "no such active session for this user"));
     }
-    Ok(http::json(200, &serde_json::json!({ "userId": owner, "ended": ended })))
+    Ok(http::json(200, &SessionsEnded { user_id: owner, ended }))
 }
 
 #[tokio::main(flavor = "current_thread")]

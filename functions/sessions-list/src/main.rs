@@ -1,7 +1,7 @@
 //! GET /api/sessions/{userId} — the user's sessions, newest first (owner or admin).
 
 use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, api::SessionApi};
+use shared::sessions::{SessionList, SessionStore, api::SessionApi};
 use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
@@ -15,7 +15,7 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
             .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"))?,
     };
     let sessions = api.sessions.list(owner, limit).await?;
-    Ok(http::json(200, &serde_json::json!({ "userId": owner, "count": sessions.len(), "sessions": sessions })))
+    Ok(http::json(200, &SessionList { user_id: owner, count: sessions.len(), sessions }))
 }
 
 #[tokio::main(flavor = "current_thread")]

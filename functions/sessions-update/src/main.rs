@@ -1,15 +1,8 @@
 //! PUT /api/sessions/{userId} — touches a session (lastSeenAt) and merges metadata (owner or admin).
 
 use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, api::SessionApi, validate_metadata};
+use shared::sessions::{SessionStore, UpdateSession, api::SessionApi, validate_metadata};
 use shared::AppError;
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct UpdateSession {
-    session_id: String,
-    metadata: Option<serde_json::Value>,
-}
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let (_caller, owner) = api.authorized_owner(&req).await?;

@@ -2,7 +2,7 @@
 //! session it opened has not been ended.
 
 use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, api::SessionApi};
+use shared::sessions::{SessionStore, TokenVerification, api::SessionApi};
 use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
@@ -15,14 +15,14 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
     // it may not exist yet, which does not make the token invalid.
     Ok(http::json(
         200,
-        &serde_json::json!({
-            "valid": true,
-            "userId": caller.user_id,
-            "username": caller.claims.username,
-            "role": caller.claims.role,
-            "expiresAt": caller.claims.exp,
-            "session": session,
-        }),
+        &TokenVerification {
+            valid: true,
+            user_id: caller.user_id,
+            username: caller.claims.username,
+            role: caller.claims.role,
+            expires_at: caller.claims.exp,
+            session,
+        },
     ))
 }
 

@@ -4,32 +4,14 @@
 //! execution environment has its own memory cache and pools, so the figures are this
 //! environment's (`scope`), after it has served this request's own access check.
 
-use shared::health::check;
 use shared::http::{self, Body, Request, Response};
 use shared::tenants::api::TenantApi;
-use shared::tenants::memory_usage;
 use shared::AppError;
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "health.details").await?;
-    let deadline = api.deadline;
-    let (directory, tenant_db, cache) = tokio::join!(
-        check(deadline, api.directory_db.ping()),
-        check(deadline, api.pools.probe(&granted.tenant)),
-        check(deadline, api.access.cache.shared().ping()),
-    );
-    let healthy = directory.is_up() && tenant_db.is_up();
-    let body = serde_json::json!({
-        "service": "tenants",
-        "status": if !healthy { "unavailable" } else if cache.is_up() { "ok" } else { "degraded" },
-        "scope": "execution-environment",
-        "tenant": granted.tenant.id,
-        "database": { "directory": directory, "tenant": tenant_db },
-        "cache": { "shared": cache, "stats": api.access.cache.stats() },
-        "pools": api.pools.stats(),
-        "memory": memory_usage(),
-    });
-    Ok(http::json(if healthy { 200 } else { 503 }, &body))
+    let details = api.health_details(&granted).await;
+    Ok(http::json(details.status.http_status(), &details))
 }
 
 #[tokio::main(flavor = "current_thread")]

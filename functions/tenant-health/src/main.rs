@@ -7,6 +7,7 @@ use shared::adapters::{aws::sdk_config, dynamodb::DynamoCache, postgres::Postgre
 use shared::config::dependency_timeout;
 use shared::health::check;
 use shared::http::{self, Body, Request, Response};
+use shared::tenants::TenantHealth;
 use shared::AppError;
 use std::time::Duration;
 
@@ -19,18 +20,8 @@ struct State {
 async fn handle(state: &State, _req: Request) -> Result<Response<Body>, AppError> {
     let (database, cache) =
         tokio::join!(check(state.deadline, state.directory.ping()), check(state.deadline, state.cache.ping()));
-    let (status, code, http_status) = match (database.is_up(), cache.is_up()) {
-        (true, true) => ("ok", None, 200),
-        (true, false) => ("degraded", None, 200),
-        (false, _) => ("unavailable", Some("DATABASE_ERROR"), 503),
-    };
-    let body = serde_json::json!({
-        "service": "tenants",
-        "status": status,
-        "code": code,
-        "checks": { "database": database, "cache": cache },
-    });
-    Ok(http::json(http_status, &body))
+    let report = TenantHealth::new(database, cache);
+    Ok(http::json(report.http_status(), &report))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -1,7 +1,7 @@
 //! GET /test-event — publishes a `TestEvent` to `auth-events` (seed 001 §1), through the outbox
 //! like every other event, so it arrives even if SQS is briefly down.
 
-use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
+use shared::adapters::{aws::sdk_config, postgres::{Postgres, TestEventAccepted}, sqs::Sqs};
 use shared::config::{AUTH_EVENTS, QueueConfig, dependency_timeout};
 use shared::events::{EventEnvelope, TEST_EVENT};
 use shared::http::{self, Body, Request, Response};
@@ -20,7 +20,7 @@ async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError>
     let id = event.id;
     let delivered = deliver_committed(&state.db, &state.queue, OutboxEntry { queue: AUTH_EVENTS.into(), event }).await;
     // 202: accepted; delivered now, or by the outbox relay shortly.
-    Ok(http::json(202, &serde_json::json!({ "eventId": id, "queue": AUTH_EVENTS, "delivered": delivered })))
+    Ok(http::json(202, &TestEventAccepted { event_id: id, queue: AUTH_EVENTS, delivered }))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -3,7 +3,7 @@
 
 use shared::config::AUTH_EVENTS;
 use shared::http::{self, Body, Request, Response};
-use shared::identity::{Credentials, api::AuthApi};
+use shared::identity::{Credentials, SessionLogin, api::AuthApi};
 use shared::outbox::OutboxEntry;
 use shared::AppError;
 
@@ -11,20 +11,10 @@ async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError>
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;
     let context = AuthApi::login_context(&req);
     let out = api.identity.login(&credentials, &context, "auth.v1", true).await?;
+    let body = SessionLogin::new(&out, &context);
     api.deliver(OutboxEntry { queue: AUTH_EVENTS.into(), event: out.event }).await;
-    let (session_id, refresh_token) = out.session.ok_or_else(|| AppError::internal("session login without a session"))?;
-    Ok(http::envelope(
-        200,
-        "logged in",
-        &serde_json::json!({
-            "accessToken": out.token.token,
-            "refreshToken": refresh_token,
-            "tokenType": "Bearer",
-            "expiresIn": out.token.expires_in,
-            "session": { "id": session_id, "userAgent": context.user_agent, "ip": context.source_ip },
-            "user": { "id": out.user.id, "username": out.user.username, "role": out.user.role },
-        }),
-    ))
+    let body = body.ok_or_else(|| AppError::internal("session login without a session"))?;
+    Ok(http::envelope(200, "logged in", &body))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -2,13 +2,13 @@
 //! tokens and every access token issued in it stop working (seed 004).
 
 use shared::http::{self, Body, Request, Response};
-use shared::identity::api::AuthApi;
+use shared::identity::{SessionLogout, api::AuthApi};
 use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;
     api.deliver(api.identity.logout(&claims, "auth.v1").await?).await;
-    Ok(http::envelope(200, "logged out", &serde_json::json!({ "sessionId": claims.sid })))
+    Ok(http::envelope(200, "logged out", &SessionLogout { session_id: claims.sid }))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -5,28 +5,13 @@ use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgr
 use shared::config::dependency_timeout;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::Identity;
+use shared::identity::refresh::{RefreshRequest, RefreshedTokens};
 use shared::AppError;
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RefreshRequest {
-    refresh_token: String,
-}
 
 async fn handle(identity: &Identity<Postgres, DynamoTokens>, req: Request) -> Result<Response<Body>, AppError> {
     let body: RefreshRequest = http::parse_json(&req, 4 * 1024)?;
     let refreshed = identity.refresh(&body.refresh_token).await?;
-    Ok(http::envelope(
-        200,
-        "token refreshed",
-        &serde_json::json!({
-            "accessToken": refreshed.token.token,
-            "refreshToken": refreshed.refresh_token,
-            "tokenType": "Bearer",
-            "expiresIn": refreshed.token.expires_in,
-            "session": { "id": refreshed.session_id },
-        }),
-    ))
+    Ok(http::envelope(200, "token refreshed", &RefreshedTokens::from(refreshed)))
 }
 
 #[tokio::main(flavor = "current_thread")]

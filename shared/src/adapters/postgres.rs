@@ -20,13 +20,78 @@ pub struct Postgres {
     pool: Pool,
 }
 
+/// What a ping learns of the server (the `detail` of its health check).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    /// `SELECT version()`.
+    #[cfg_attr(feature = "openapi", schema(example = "PostgreSQL 16.4 on x86_64-pc-linux-musl"))]
+    pub version: String,
+    /// The server's `now()`.
+    pub server_time: chrono::DateTime<chrono::Utc>,
+}
+
+/// `GET /test-db` (seed 001): the database answered.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DatabaseTest {
+    /// Always `ok`.
+    #[cfg_attr(feature = "openapi", schema(example = "ok"))]
+    pub status: &'static str,
+    /// What the server reported.
+    pub database: ServerInfo,
+}
+
+/// `GET /test-event` (seed 001): a `TestEvent` was queued in the outbox.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TestEventAccepted {
+    /// The event's id (UUID v7), as consumers see it.
+    pub event_id: uuid::Uuid,
+    /// The logical queue it goes to: `auth-events`.
+    #[cfg_attr(feature = "openapi", schema(example = "auth-events"))]
+    pub queue: &'static str,
+    /// Whether it reached SQS already; if not, the outbox relay delivers it shortly.
+    pub delivered: bool,
+}
+
 pub fn db_error(e: tokio_postgres::Error) -> AppError {
-    if e.as_db_error().is_some() {
-        AppError::internal(format!("database error: {e}"))
-    } else {
+    match e.as_db_error() {
+        Some(db) if server_unavailable(db.code()) => AppError::unavailable(Dependency::Postgres, describe_db_error(db)),
+        Some(db) if nul_in_text(db.code()) => {
+            AppError::bad_request("VALIDATION_FAILED", "text must not contain the NUL character (U+0000)")
+        }
+        Some(db) => AppError::internal(format!("database error: {}", describe_db_error(db))),
         // Closed connection, I/O error, timeout: the database is (at least briefly) unavailable.
-        AppError::unavailable(Dependency::Postgres, e)
+        None => AppError::unavailable(Dependency::Postgres, e),
     }
+}
+
+/// Errors the server sends when it cannot serve now rather than because of the query: a
+/// shutdown or restart terminating the session (class 57, e.g. 57P01 when PostgreSQL stops
+/// under traffic), a lost connection (class 08) or exhausted resources (class 53, e.g. too many
+/// connections). The client's answer is a 503 to retry, not a 500.
+pub fn server_unavailable(code: &tokio_postgres::error::SqlState) -> bool {
+    matches!(code.code().get(..2), Some("08" | "53" | "57"))
+}
+
+/// PostgreSQL refusing a NUL (U+0000): 22021 in `text`, 22P05 as `\u0000` in JSONB. A Rust
+/// string holds no other character it cannot store, and such text can only have come with the
+/// request (a query parameter recorded in an event, say): the client's mistake, a 400.
+pub fn nul_in_text(code: &tokio_postgres::error::SqlState) -> bool {
+    *code == tokio_postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE
+        || *code == tokio_postgres::error::SqlState::UNTRANSLATABLE_CHARACTER
+}
+
+/// What the logs need of a server error: tokio-postgres's `Display` says only "db error".
+pub fn describe_db_error(db: &tokio_postgres::error::DbError) -> String {
+    let mut text = format!("{} {}", db.code().code(), db.message());
+    if let Some(constraint) = db.constraint() {
+        text.push_str(&format!(" (constraint {constraint})"));
+    }
+    text
 }
 
 fn pool_error(e: PoolError) -> AppError {
@@ -65,16 +130,20 @@ impl Postgres {
         self.pool.get().await.map_err(pool_error)
     }
 
-    /// Health probe: a round trip, reporting the server version and time (seed's /test-db).
-    pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
+    /// A round trip, reporting the server version and time (seed's /test-db).
+    pub async fn server_info(&self) -> Result<ServerInfo, AppError> {
         let client = self.client().await?;
         let row = client
             .query_one("SELECT version(), now()", &[])
             .await
             .map_err(db_error)?;
-        let version: String = row.get(0);
-        let now: chrono::DateTime<chrono::Utc> = row.get(1);
-        Ok(Some(serde_json::json!({ "version": version, "serverTime": now })))
+        Ok(ServerInfo { version: row.get(0), server_time: row.get(1) })
+    }
+
+    /// Health probe: [`Postgres::server_info`], as the check's detail.
+    pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
+        let info = self.server_info().await?;
+        serde_json::to_value(info).map(Some).map_err(AppError::internal)
     }
 
     pub fn pool_status(&self) -> serde_json::Value {
@@ -160,6 +229,13 @@ impl crate::identity::UserStore for Postgres {
         insert_claimed_outbox(&tx, queue, event).await?;
         tx.commit().await.map_err(db_error)
     }
+
+    async fn user_exists(&self, subject: &str) -> Result<bool, AppError> {
+        let Ok(id) = subject.parse::<i64>() else { return Ok(false) };
+        let client = self.client().await?;
+        let row = client.query_opt("SELECT 1 FROM users WHERE id = $1", &[&id]).await.map_err(db_error)?;
+        Ok(row.is_some())
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -182,6 +258,13 @@ async fn insert_refresh(
 pub fn unique_violation(e: &tokio_postgres::Error) -> Option<&str> {
     e.as_db_error()
         .filter(|d| *d.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+        .map(|d| d.constraint().unwrap_or_default())
+}
+
+/// The constraint a foreign-key violation hit ("" when the server names none); None for other errors.
+pub fn foreign_key_violation(e: &tokio_postgres::Error) -> Option<&str> {
+    e.as_db_error()
+        .filter(|d| *d.code() == tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
         .map(|d| d.constraint().unwrap_or_default())
 }
 
@@ -324,14 +407,24 @@ impl crate::identity::refresh::RefreshStore for Postgres {
 
 /// A user as others may see it (no password material).
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
     pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
+    /// Null for users created without one.
+    #[cfg_attr(feature = "openapi", schema(required = true, format = Email, example = "alice@example.com"))]
     pub email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::identity::UserRole))]
     pub role: String,
+    /// The user's tenant (seed 003), null when none.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "acme"))]
     pub tenant_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Null until the first login.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -449,5 +542,31 @@ impl crate::sessions::UserDirectory for Postgres {
             .await
             .map_err(db_error)?;
         Ok(row.map(|r| r.get(0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nul_in_text, server_unavailable};
+    use tokio_postgres::error::SqlState;
+
+    /// `DELETE /api/sessions/{userId}?sessionId=a%00b` recorded the id in its event's JSONB and
+    /// answered 500 (found by localstack/api-schema.sh): a NUL the database refuses is a 400.
+    #[test]
+    fn nul_refused_by_postgres_is_the_clients_mistake() {
+        assert_eq!(SqlState::CHARACTER_NOT_IN_REPERTOIRE.code(), "22021");
+        assert_eq!(SqlState::UNTRANSLATABLE_CHARACTER.code(), "22P05");
+        assert!(nul_in_text(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) && nul_in_text(&SqlState::UNTRANSLATABLE_CHARACTER));
+        assert!(!nul_in_text(&SqlState::UNIQUE_VIOLATION) && !nul_in_text(&SqlState::ADMIN_SHUTDOWN));
+    }
+
+    #[test]
+    fn shutdowns_lost_connections_and_exhaustion_are_unavailability_not_bugs() {
+        for code in [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW, SqlState::CONNECTION_FAILURE, SqlState::TOO_MANY_CONNECTIONS] {
+            assert!(server_unavailable(&code), "{}", code.code());
+        }
+        for code in [SqlState::UNIQUE_VIOLATION, SqlState::FOREIGN_KEY_VIOLATION, SqlState::SYNTAX_ERROR, SqlState::UNDEFINED_TABLE] {
+            assert!(!server_unavailable(&code), "{}", code.code());
+        }
     }
 }

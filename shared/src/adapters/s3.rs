@@ -150,7 +150,7 @@ impl ImageStore for S3Images {
     }
 
     async fn read_prefix(&self, key: &str, len: u64) -> Result<Vec<u8>, AppError> {
-        let out = self
+        let out = match self
             .client
             .get_object()
             .bucket(&self.bucket)
@@ -158,7 +158,12 @@ impl ImageStore for S3Images {
             .range(format!("bytes=0-{}", len.saturating_sub(1)))
             .send()
             .await
-            .map_err(s3_error)?;
+        {
+            Ok(out) => out,
+            // 416 InvalidRange: the object has no first byte, i.e. it is empty.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => return Ok(Vec::new()),
+            Err(e) => return Err(s3_error(e)),
+        };
         let bytes = out.body.collect().await.map_err(|e| AppError::unavailable(Dependency::S3, e))?;
         Ok(bytes.into_bytes().to_vec())
     }

@@ -10,13 +10,19 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
+/// The vendor of a chat session (one per session).
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatVendor))]
 #[serde(rename_all = "camelCase")]
 pub struct Vendor {
     pub id: Uuid,
+    /// The chat session the vendor belongs to.
     pub session_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Acme Wholesale"))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 254, example = "sales@acme.example"))]
     pub email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 32, example = "+49 30 1234567"))]
     pub phone: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -24,18 +30,26 @@ pub struct Vendor {
 
 /// The body of `POST` (with `sessionId`) and `PUT` (without: a vendor stays with its session).
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatVendorInput))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VendorInput {
+    /// The chat session (required to create; cannot be changed).
     #[serde(default)]
     pub session_id: Option<Uuid>,
+    /// Trimmed, then 1-200 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Acme Wholesale"))]
     pub name: String,
+    /// Trimmed; an email address of at most 254 characters, unique among vendors (whatever the case).
     #[serde(default, deserialize_with = "trimmed_opt")]
     #[validate(email, length(max = 254))]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254, example = "sales@acme.example"))]
     pub email: Option<String>,
+    /// Trimmed; 6-15 digits, which may be separated by spaces, `+`, `-`, `(`, `)` and `.`; at most 32 characters.
     #[serde(default, deserialize_with = "trimmed_opt")]
     #[validate(custom(function = "is_phone"))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 32, pattern = r"^[ +().\-]*([0-9][ +().\-]*){6,15}$", example = "+49 30 1234567"))]
     pub phone: Option<String>,
 }
 
@@ -51,14 +65,23 @@ fn is_phone(value: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
+/// A seller of a chat session with the product it offers.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatSeller))]
 #[serde(rename_all = "camelCase")]
 pub struct Seller {
     pub id: Uuid,
+    /// The chat session the seller belongs to.
     pub session_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Ann's Teas"))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Sencha 100 g"))]
     pub product: String,
+    /// Price in the currency's minor unit.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 450))]
     pub price_cents: i64,
+    /// ISO 4217 code.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "EUR"))]
     pub currency: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -66,19 +89,30 @@ pub struct Seller {
 
 /// The body of `POST` (with `sessionId`) and `PUT` (without: a seller stays with its session).
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatSellerInput))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SellerInput {
+    /// The chat session (required to create; cannot be changed).
     #[serde(default)]
     pub session_id: Option<Uuid>,
+    /// Trimmed, then 1-200 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Ann's Teas"))]
     pub name: String,
+    /// Trimmed, then 1-200 characters; a seller lists a product once per session.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Sencha 100 g"))]
     pub product: String,
+    /// Price in the currency's minor unit, 0 to 10^12.
+    #[serde(deserialize_with = "crate::http::integer")]
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000_000_000i64, example = 450))]
     pub price_cents: i64,
+    /// ISO 4217 code: three capital letters.
     #[validate(custom(function = "is_currency"))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "EUR"))]
     pub currency: String,
 }
 

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
+/// `text`: text only; `media`: a media URL and type, with an optional caption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatMessageKind))]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     Text,
@@ -25,45 +27,70 @@ impl MessageKind {
     }
 }
 
+/// A message of a chat session.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatMessage))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: Uuid,
     pub session_id: Uuid,
+    /// The user who wrote it; null once that account is deleted.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = 42))]
     pub sender_id: Option<i64>,
     pub kind: MessageKind,
+    /// The text of a text message, or the caption of a media message (absent when it has none).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 4000, example = "Is the spring catalogue ready?"))]
     pub text: Option<String>,
+    /// Media messages only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 2048, example = "https://cdn.example.com/catalogue.png"))]
     pub media_url: Option<String>,
+    /// Media messages only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 100, example = "image/png"))]
     pub media_type: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// When the text was last edited; absent if never.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub edited_at: Option<DateTime<Utc>>,
 }
 
+/// The body of `POST /api/v1/messages`.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatMessageInput))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NewMessage {
+    /// A chat session the caller may see.
     pub session_id: Uuid,
     pub kind: MessageKind,
+    /// Trimmed, then 1-4000 characters: required for a text message, an optional caption of a media message.
     #[serde(default, deserialize_with = "trimmed_opt")]
     #[validate(length(min = 1, max = 4000))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Is the spring catalogue ready?"))]
     pub text: Option<String>,
-    #[serde(default)]
+    /// An absolute URL of at most 2048 characters: media messages only (required there).
+    #[serde(default, deserialize_with = "super::text_opt")]
     #[validate(url, length(max = 2048))]
+    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2048, example = "https://cdn.example.com/catalogue.png"))]
     pub media_url: Option<String>,
+    /// An `image/`, `video/` or `audio/` media type: media messages only (required there).
     #[serde(default)]
     #[validate(custom(function = "is_media_type"))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^(image|video|audio)/[a-z0-9+.\-]+$", example = "image/png"))]
     pub media_type: Option<String>,
 }
 
+/// The body of `PUT /api/v1/messages/{id}`.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatMessageEdit))]
 #[serde(deny_unknown_fields)]
 pub struct EditMessage {
+    /// The new text: trimmed, then 1-4000 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 4000))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Is the summer catalogue ready?"))]
     pub text: String,
 }
 
@@ -159,7 +186,7 @@ impl ChatApi {
                 ],
             )
             .await
-            .map_err(db_error)?;
+            .map_err(super::caller_write_error)?;
         Ok(message(&row))
     }
 

@@ -9,33 +9,56 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+/// A user account as `/api/v1/users` shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatUser))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 42))]
     pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "alice@example.com"))]
     pub email: Option<String>,
+    /// `user` or `admin` (the database allows no other).
+    #[cfg_attr(feature = "openapi", schema(value_type = Role))]
     pub role: String,
     pub created_at: DateTime<Utc>,
+    /// Null until the first login.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
+/// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatUserRole))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
     Admin,
 }
 
+/// The body of `PUT /api/v1/users/{id}`: at least one of `email` and `role`.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatUserUpdate))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UserUpdate {
+    /// Trimmed; an email address of at most 254 characters, unique among accounts (whatever the case).
     #[serde(default, deserialize_with = "trimmed_opt")]
     #[validate(email, length(max = 254))]
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254, example = "alice@example.com"))]
     pub email: Option<String>,
     /// Admins only.
     #[serde(default)]
     pub role: Option<Role>,
+}
+
+/// What `DELETE /api/v1/users/{id}` answers: the id of the account that is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatUserDeleted))]
+pub struct DeletedUser {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 42))]
+    pub id: i64,
 }
 
 const COLUMNS: &str = "id, username, email, role, created_at, last_login_at";

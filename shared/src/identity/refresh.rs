@@ -40,6 +40,54 @@ pub struct Refreshed {
     pub session_id: Uuid,
 }
 
+/// `POST /api/v1/auth/refresh` request body.
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefreshRequest {
+    /// The refresh token of the last login or refresh (single use). Blank or longer than 128
+    /// bytes is answered like an unknown token (401 INVALID_REFRESH_TOKEN).
+    #[cfg_attr(feature = "openapi", schema(example = "q3b2Y1x9Yz8m0n7v6c5x4z3a2s1d0f9g8h7j6k5l4p3", min_length = 1, max_length = 128))]
+    pub refresh_token: String,
+}
+
+/// The login session a refresh rotated the tokens of.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionRef {
+    pub id: Uuid,
+}
+
+/// `data` of `POST /api/v1/auth/refresh`: a new access token and the next refresh token.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshedTokens {
+    /// HS256 JWT for `Authorization: Bearer`, in the same login session.
+    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    pub access_token: String,
+    /// The next refresh token; the one presented is now spent.
+    #[cfg_attr(feature = "openapi", schema(example = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"))]
+    pub refresh_token: String,
+    pub token_type: super::TokenType,
+    /// Seconds until the access token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 3600))]
+    pub expires_in: u64,
+    pub session: SessionRef,
+}
+
+impl From<Refreshed> for RefreshedTokens {
+    fn from(r: Refreshed) -> Self {
+        Self {
+            access_token: r.token.token,
+            refresh_token: r.refresh_token,
+            token_type: super::TokenType::Bearer,
+            expires_in: r.token.expires_in,
+            session: SessionRef { id: r.session_id },
+        }
+    }
+}
+
 const MAX_REFRESH_TOKEN_LEN: usize = 128;
 
 impl<U: UserStore + RefreshStore, T: TokenStore> Identity<U, T> {

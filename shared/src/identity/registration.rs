@@ -16,22 +16,48 @@ const PASSWORD_MAX: usize = 1024;
 /// zxcvbn score (0-4) a password must reach: 3 = "safely unguessable" for online attacks.
 const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 
+/// A registration (`POST /api/auth/register`, and the fields of SOAP `RegisterUser`).
+/// Unknown fields are refused.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
+    /// 3 to 32 letters, digits, `_`, `.` or `-` (surrounding whitespace is trimmed); unique,
+    /// case-insensitively (409 USERNAME_TAKEN).
+    #[cfg_attr(feature = "openapi", schema(example = "alice", min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]{3,32}$"))]
     pub username: String,
+    /// A valid address of at most 254 bytes (surrounding whitespace is trimmed); unique,
+    /// case-insensitively (409 EMAIL_TAKEN).
+    #[cfg_attr(feature = "openapi", schema(example = "alice@example.com", format = Email, max_length = 254))]
     pub email: String,
+    /// 10 characters to 1024 bytes, and strong enough: zxcvbn score 3 of 4, judged also
+    /// against the username and email (400 WEAK_PASSWORD otherwise).
+    #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple", format = Password, min_length = 10, max_length = 1024))]
     pub password: String,
 }
 
+/// The user a registration created.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewUser {
+    #[cfg_attr(feature = "openapi", schema(example = 42))]
     pub id: i64,
+    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(example = "alice@example.com"))]
     pub email: String,
+    /// Always `user` for a registration.
+    #[cfg_attr(feature = "openapi", schema(value_type = super::UserRole))]
     pub role: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `POST /api/auth/register`'s answer.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisteredUser {
+    pub user: NewUser,
 }
 
 /// `data` of `UserRegistered`. No password material, ever.

@@ -17,6 +17,28 @@ pub struct Upload {
     pub declared: Option<ImageFormat>,
 }
 
+// Document only: `read_upload` reads the form.
+/// The `multipart/form-data` body of `POST /images`.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ImageUploadForm {
+    /// The image, exactly one `file` part. The part's file name, when given, names the image
+    /// (same rules as `?filename=`); the part's content type, when it is an accepted image type,
+    /// must agree with the bytes (400 CONTENT_TYPE_MISMATCH). Other form fields are read within
+    /// the size limit and ignored.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+// Document only.
+/// A raw image body of `POST /images`: the bytes of a PNG, JPEG, GIF or WebP image.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct RawImage(pub Vec<u8>);
+
 fn too_large(max_bytes: usize) -> AppError {
     AppError::PayloadTooLarge { code: "FILE_TOO_LARGE", message: format!("images are limited to {max_bytes} bytes") }
 }
@@ -36,6 +58,11 @@ pub async fn read_upload(req: Request, max_bytes: usize) -> Result<Upload, AppEr
     let content_type = http::header_str(&req, "content-type").ok_or_else(unsupported_request_type)?.to_string();
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let filename = http::query_param(&req, "filename");
+    // A bad `?filename=` is refused whatever the body: with a multipart body the part's own name
+    // is used, but a parameter that was sent is never silently accepted when invalid.
+    if let Some(name) = &filename {
+        crate::images::validate_filename(name)?;
+    }
     let body = match req.into_body() {
         Body::Binary(bytes) => bytes,
         Body::Text(text) => text.into_bytes(),
@@ -141,6 +168,18 @@ mod tests {
         assert_eq!((up.bytes.to_vec(), up.filename.as_deref()), (png.clone(), Some("cat.png")));
         let raw = read(Some("image/png"), png.clone()).unwrap();
         assert_eq!((raw.bytes.to_vec(), raw.declared), (png, Some(ImageFormat::Png)));
+    }
+
+    #[test]
+    fn an_invalid_filename_parameter_is_refused_with_a_multipart_body_too() {
+        use lambda_http::RequestExt as _;
+        let png = samples::png();
+        for (content_type, body) in [(FORM, form(&[("file", Some("cat.png"), &png)])), (Some("image/png"), png.clone())] {
+            let req = request(content_type, body).with_query_string_parameters(std::collections::HashMap::from([("filename".to_string(), "../../etc/passwd".to_string())]));
+            let run = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+            let refused = run.block_on(read_upload(req, 1024)).err().map(|e| e.code());
+            assert_eq!(refused, Some("INVALID_FILENAME"), "{content_type:?}");
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub trait SharedCache: Send + Sync {
     fn put(&self, key: &str, value: String, expires_at: i64) -> impl Future<Output = Result<(), AppError>> + Send;
 }
 
+/// Counters of this execution environment's cache since it started.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantCacheStats))]
 #[serde(rename_all = "camelCase")]
 pub struct CacheStats {
     pub memory_hits: u64,
@@ -25,6 +27,7 @@ pub struct CacheStats {
     pub shared_errors: u64,
     pub memory_entries: u64,
     /// Hits of either level over lookups, 0..1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1, example = 0.75))]
     pub hit_rate: f64,
 }
 

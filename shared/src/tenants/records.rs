@@ -10,38 +10,56 @@ use serde_json::Value;
 use tokio_postgres::Client;
 use uuid::Uuid;
 
+/// A record of the tenant: a JSON document with an id and a version.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantRecord))]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
+    /// UUID v7: ids sort in creation order.
     pub id: Uuid,
+    /// The document, always a JSON object.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"title": "Q3 report", "pages": 12})))]
     pub data: Value,
+    /// 1 when created, +1 on every update (pass it back to `PUT` to detect concurrent changes).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 1))]
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// One page of the tenant's records, newest first.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantRecordPage))]
 #[serde(rename_all = "camelCase")]
 pub struct RecordPage {
     pub records: Vec<Record>,
+    /// Pass back as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub next_cursor: Option<Uuid>,
 }
 
 pub const MAX_PAGE_SIZE: i64 = 100;
 
 fn sql_error(e: tokio_postgres::Error) -> AppError {
-    if e.as_db_error().is_some() { AppError::internal(format!("tenant query failed: {e}")) } else { database_error(e) }
+    match e.as_db_error() {
+        Some(db) if crate::adapters::postgres::server_unavailable(db.code()) => database_error(e),
+        Some(db) => AppError::internal(format!("tenant query failed: {}", crate::adapters::postgres::describe_db_error(db))),
+        None => database_error(e),
+    }
 }
 
-fn record(row: &tokio_postgres::Row) -> Record {
-    Record {
-        id: row.get("id"),
-        data: row.get("data"),
-        version: row.get("version"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-    }
+/// A row as a record. The document is whatever a client stored, so a column that does not read
+/// back is an error of the request (500 INTERNAL_ERROR), never a panic of the function.
+fn record(row: &tokio_postgres::Row) -> Result<Record, AppError> {
+    let column = |e: tokio_postgres::Error| AppError::internal(format!("tenant record unreadable: {e}"));
+    Ok(Record {
+        id: row.try_get("id").map_err(column)?,
+        data: row.try_get("data").map_err(column)?,
+        version: row.try_get("version").map_err(column)?,
+        created_at: row.try_get("created_at").map_err(column)?,
+        updated_at: row.try_get("updated_at").map_err(column)?,
+    })
 }
 
 const COLUMNS: &str = "id, data, version, created_at, updated_at";
@@ -55,7 +73,7 @@ pub async fn list(client: &Client, limit: i64, cursor: Option<Uuid>) -> Result<R
         )
         .await
         .map_err(sql_error)?;
-    let mut records: Vec<Record> = rows.iter().map(record).collect();
+    let mut records = rows.iter().map(record).collect::<Result<Vec<Record>, AppError>>()?;
     let more = records.len() as i64 > limit;
     records.truncate(limit as usize);
     let next_cursor = if more { records.last().map(|r| r.id) } else { None };
@@ -67,7 +85,7 @@ pub async fn get(client: &Client, id: Uuid) -> Result<Option<Record>, AppError> 
         .query_opt(&format!("SELECT {COLUMNS} FROM records WHERE id = $1"), &[&id])
         .await
         .map_err(sql_error)?;
-    Ok(row.as_ref().map(record))
+    row.as_ref().map(record).transpose()
 }
 
 pub async fn create(client: &Client, data: &Value) -> Result<Record, AppError> {
@@ -78,7 +96,7 @@ pub async fn create(client: &Client, data: &Value) -> Result<Record, AppError> {
         )
         .await
         .map_err(sql_error)?;
-    Ok(record(&row))
+    record(&row)
 }
 
 /// Replaces the document. With `expected_version`, a concurrent change makes it a conflict.
@@ -99,7 +117,7 @@ pub async fn update(
         .await
         .map_err(sql_error)?;
     match row {
-        Some(row) => Ok(record(&row)),
+        Some(row) => record(&row),
         None if expected_version.is_some() && get(client, id).await?.is_some() => {
             Err(AppError::conflict("VERSION_CONFLICT", "the record was changed since that version"))
         }
@@ -217,6 +235,40 @@ pub async fn provision(client: &Client, tenant: &NewTenant) -> Result<(), AppErr
         Err(e) => {
             let _ = client.batch_execute("ROLLBACK").await;
             Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// JSONB keeps numbers as `numeric` and writes them back in full: -1.7976931348623155e308, a
+    /// finite f64 any client may send, comes back as 309 digits. serde_json's default parser
+    /// rounded that past f64::MAX and refused it, and the function panicked on every read of the
+    /// record, listings included (found by localstack/api-schema.sh). `float_roundtrip` parses it
+    /// exactly.
+    #[test]
+    fn numbers_read_back_from_jsonb_as_they_were_stored() {
+        for n in [-1.797_693_134_862_315_5e308, f64::MAX, f64::MIN_POSITIVE, 5e-324, 1.076_855_048_912_326_7e-179] {
+            let stored = bigdecimal(n);
+            let back: serde_json::Value = serde_json::from_str(&stored).unwrap_or_else(|e| panic!("{stored}: {e}"));
+            assert_eq!(back.as_f64(), Some(n), "{stored}");
+        }
+    }
+
+    /// How PostgreSQL's numeric writes a float: every digit, no exponent.
+    fn bigdecimal(n: f64) -> String {
+        let s = format!("{n:e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
+        let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        let point = 1 + exponent;
+        if point <= 0 {
+            format!("{sign}0.{}{digits}", "0".repeat((-point) as usize))
+        } else if point as usize >= digits.len() {
+            format!("{sign}{digits}{}", "0".repeat(point as usize - digits.len()))
+        } else {
+            format!("{sign}{}.{}", &digits[..point as usize], &digits[point as usize..])
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Benchmarks one function binary through the local Runtime API: init time over many cold
 //! starts, then warm latency, throughput and peak RSS over a stream of sample events.
 //!
-//!   cargo run --release -p runtime-api --bin fn-bench -- <function> [--release]
+//!   cargo run --release -p runtime-api --bin fn-bench -- <function> [--release | --binary PATH]
 //!       [--event events/<function>.json]... [--requests 500] [--starts 20] [--env KEY=VALUE]...
 //!
 //! The function inherits this process's environment (source .local/stack.env first), then the
@@ -22,6 +22,10 @@ struct Args {
     /// Benchmark the release build (what ships) instead of the debug build.
     #[arg(long)]
     release: bool,
+    /// Benchmark this binary (e.g. cargo-lambda's target/lambda/<name>/bootstrap) instead of
+    /// building one.
+    #[arg(long, conflicts_with = "release")]
+    binary: Option<PathBuf>,
     /// Events to send, in turn; default events/<function>.json.
     #[arg(long = "event")]
     events: Vec<PathBuf>,
@@ -71,7 +75,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())).and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display()))))
         .collect::<Result<_, _>>()?;
 
-    let binary = build_function(&args.function, args.release)?;
+    let binary = match &args.binary {
+        Some(path) => path.clone(),
+        None => build_function(&args.function, args.release)?,
+    };
     let binary_bytes = std::fs::metadata(&binary)?.len();
     let api = RuntimeApi::start().await?;
     let spawn = || FunctionProcess::builder(&binary, &args.function, &api).envs(envs.clone()).log_file(&args.log).spawn();
@@ -107,7 +114,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let report = json!({
         "function": args.function,
-        "profile": if args.release { "release" } else { "debug" },
+        "profile": if args.binary.is_some() { "given" } else if args.release { "release" } else { "debug" },
+        "binary": binary.display().to_string(),
         "binaryBytes": binary_bytes,
         "starts": inits.len(),
         "initMsP50": percentile(&inits, 50.0),
