@@ -27,7 +27,31 @@ async fn dependencies_go_down_and_come_back() {
     wait_healthy("/connected/health").await;
     wait_healthy("/auth/health").await;
 
+    // A function that used MongoDB before a restart holds pooled connections to the old server.
+    // Lambda freezes a process between invocations, so the driver's monitor cannot notice the
+    // restart: the test stops the process (SIGSTOP) while MongoDB restarts and slows its
+    // heartbeat. Its first request afterwards must still succeed (a stale connection is retried
+    // on a new one), not fail with a broken pipe. Ending sessions is an `update_many`, which the
+    // driver's own retryable writes never retry.
+    let user_id = create_user(&format!("{username}-s"), PASSWORD).await;
+    let token = post_json("/api/auth/login", &json!({ "username": format!("{username}-s"), "password": PASSWORD })).await;
+    let end_sessions = runtime_api::apigw::HttpRequest::new("DELETE", &format!("/api/sessions/{user_id}"))
+        .route("/api/sessions/{userId}")
+        .header("authorization", &format!("Bearer {}", token.json["token"].as_str().expect("token")));
+    let mongo_uri = env("MONGO_URI");
+    let separator = if mongo_uri.contains('?') { '&' } else { '?' };
+    let frozen_uri = format!("{mongo_uri}{separator}heartbeatFrequencyMS=600000");
+    let mut sessions_end = run_function("sessions-end", &[("MONGO_URI", &frozen_uri)]).await;
+    let ended = sessions_end.http(&end_sessions, Duration::from_secs(30)).await.expect("sessions-end answers");
+    assert_eq!(ended.status, 200, "{}", ended.text());
+    let sessions_end_pid = sessions_end.pid().expect("sessions-end runs").to_string();
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill").args([name, &sessions_end_pid]).status().expect("kill");
+        assert!(status.success(), "kill {name} {sessions_end_pid}");
+    };
+
     // --- MongoDB down
+    signal("-STOP"); // frozen between invocations, as Lambda does
     stack_ctl("stop", "mongo").await;
     let health = get("/connected/health").await;
     assert_eq!(health.status, 503, "{:?}", health.json);
@@ -42,6 +66,9 @@ async fn dependencies_go_down_and_come_back() {
     wait_healthy("/connected/health").await;
     let lc = get(&format!("/last-connection?username={username}")).await;
     assert_eq!((lc.status, lc.code()), (404, "NO_CONNECTION"), "{:?}", lc.json);
+    signal("-CONT");
+    let ended = sessions_end.http(&end_sessions, Duration::from_secs(30)).await.expect("sessions-end answers");
+    assert_eq!(ended.status, 200, "the first request after MongoDB's restart, on a connection pooled before it: {}", ended.text());
 
     // --- PostgreSQL down
     stack_ctl("stop", "postgres").await;

@@ -29,6 +29,27 @@ fn mongo_error(e: mongodb::error::Error) -> AppError {
     }
 }
 
+/// Connections pooled before MongoDB restarted fail on first use (a broken pipe); the driver then
+/// clears its pool. Every operation of this adapter is idempotent (upserts keyed on ids, `$set`s
+/// of values, reads), so it is sent once more, on a fresh connection, instead of answering 503
+/// to the first request after the server is back. The driver's own retryable writes do this only
+/// on replica sets and never for `update_many`. When MongoDB is really down, the second attempt
+/// fails too (server selection is bounded by the dependency timeout).
+async fn once_more_after_network_error<T, F, Fut>(mut operation: F) -> mongodb::error::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = mongodb::error::Result<T>>,
+{
+    use mongodb::error::ErrorKind;
+    match operation().await {
+        Err(e) if matches!(*e.kind, ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. }) => {
+            tracing::info!(error = %e, "mongodb connection lost; trying once more on a new connection");
+            operation().await
+        }
+        other => other,
+    }
+}
+
 fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
     use mongodb::error::{ErrorKind, WriteFailure};
     match &*e.kind {
@@ -73,6 +94,7 @@ impl Mongo {
     }
 
     pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
+        // Not retried: a health check reports the state of the moment, within its own deadline.
         self.client.database(&self.database).run_command(doc! { "ping": 1 }).await.map_err(mongo_error)?;
         Ok(None)
     }
@@ -107,7 +129,11 @@ impl Mongo {
                         .options(IndexOptions::builder().name("tokenId".to_string()).build())
                         .build(),
                 ];
-                collection.create_indexes(indexes).await.map(|_| ()).map_err(mongo_error)
+                let (collection, indexes) = (&collection, &indexes);
+                once_more_after_network_error(|| async move { collection.create_indexes(indexes.clone()).await })
+                    .await
+                    .map(|_| ())
+                    .map_err(mongo_error)
             })
             .await?;
         Ok(collection)
@@ -144,8 +170,9 @@ fn view(d: &Document) -> Option<crate::sessions::SessionView> {
 #[cfg(feature = "sessions")]
 impl crate::sessions::SessionStore for Mongo {
     async fn record_login(&self, s: &crate::sessions::SessionRecord) -> Result<bool, AppError> {
-        let sessions = self.sessions().await?;
-        let result = sessions
+        let sessions = &self.sessions().await?;
+        let result = once_more_after_network_error(|| async move {
+            sessions
             .update_one(
                 doc! { "sessionId": s.session_id() },
                 doc! {
@@ -167,13 +194,16 @@ impl crate::sessions::SessionStore for Mongo {
                 },
             )
             .upsert(true)
-            .await;
+            .await
+        })
+        .await;
         changed(result)
     }
 
     async fn record_logout(&self, l: &crate::sessions::LogoutRecord) -> Result<bool, AppError> {
-        let sessions = self.sessions().await?;
-        let result = sessions
+        let sessions = &self.sessions().await?;
+        let result = once_more_after_network_error(|| async move {
+            sessions
             .update_one(
                 doc! { "sessionId": &l.session_id },
                 doc! {
@@ -189,18 +219,23 @@ impl crate::sessions::SessionStore for Mongo {
                 },
             )
             .upsert(true)
-            .await;
+            .await
+        })
+        .await;
         changed(result)
     }
 
     async fn last_connection(&self, user_id: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
-        let sessions = self.sessions().await?;
-        let latest = sessions
-            .find_one(doc! { "userId": user_id, "startedAt": { "$exists": true } })
-            .sort(doc! { "startedAt": -1 })
-            .projection(doc! { "startedAt": 1, "_id": 0 })
-            .await
-            .map_err(mongo_error)?;
+        let sessions = &self.sessions().await?;
+        let latest = once_more_after_network_error(|| async move {
+            sessions
+                .find_one(doc! { "userId": user_id, "startedAt": { "$exists": true } })
+                .sort(doc! { "startedAt": -1 })
+                .projection(doc! { "startedAt": 1, "_id": 0 })
+                .await
+        })
+        .await
+        .map_err(mongo_error)?;
         Ok(latest
             .and_then(|d| d.get_datetime("startedAt").ok().copied())
             .and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis())))
@@ -223,22 +258,27 @@ impl crate::sessions::SessionStore for Mongo {
             "metadata": metadata,
             "recordedAt": bson::DateTime::now(),
         };
-        sessions.insert_one(&document).await.map_err(mongo_error)?;
+        // An upsert on the new (random) id rather than an insert, so sending it twice is harmless.
+        let (sessions, inserted) = (&sessions, &document);
+        once_more_after_network_error(|| async move {
+            sessions
+                .update_one(doc! { "sessionId": &s.session_id }, doc! { "$setOnInsert": inserted })
+                .upsert(true)
+                .await
+        })
+        .await
+        .map_err(mongo_error)?;
         view(&document).ok_or_else(|| AppError::internal("session document without id"))
     }
 
     async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<crate::sessions::SessionView>, AppError> {
         use futures_util::TryStreamExt as _;
-        let sessions = self.sessions().await?;
-        let docs: Vec<Document> = sessions
-            .find(doc! { "userId": user_id })
-            .sort(doc! { "startedAt": -1 })
-            .limit(limit)
-            .await
-            .map_err(mongo_error)?
-            .try_collect()
-            .await
-            .map_err(mongo_error)?;
+        let sessions = &self.sessions().await?;
+        let docs: Vec<Document> = once_more_after_network_error(|| async move {
+            sessions.find(doc! { "userId": user_id }).sort(doc! { "startedAt": -1 }).limit(limit).await?.try_collect().await
+        })
+        .await
+        .map_err(mongo_error)?;
         Ok(docs.iter().filter_map(view).collect())
     }
 
@@ -253,11 +293,15 @@ impl crate::sessions::SessionStore for Mongo {
         for (key, value) in metadata.into_iter().flatten() {
             set.insert(format!("metadata.{key}"), bson::to_bson(value).map_err(AppError::internal)?);
         }
-        let updated = sessions
-            .find_one_and_update(doc! { "userId": user_id, "sessionId": session_id }, doc! { "$set": set })
-            .return_document(mongodb::options::ReturnDocument::After)
-            .await
-            .map_err(mongo_error)?;
+        let (sessions, set) = (&sessions, &set);
+        let updated = once_more_after_network_error(|| async move {
+            sessions
+                .find_one_and_update(doc! { "userId": user_id, "sessionId": session_id }, doc! { "$set": set })
+                .return_document(mongodb::options::ReturnDocument::After)
+                .await
+        })
+        .await
+        .map_err(mongo_error)?;
         Ok(updated.as_ref().and_then(view))
     }
 
@@ -267,20 +311,22 @@ impl crate::sessions::SessionStore for Mongo {
         if let Some(id) = session_id {
             filter.insert("sessionId", id);
         }
-        let result = sessions
-            .update_many(filter, doc! { "$set": { "status": "ended", "endedAt": bson::DateTime::now() } })
-            .await
-            .map_err(mongo_error)?;
+        let (sessions, filter) = (&sessions, &filter);
+        let result = once_more_after_network_error(|| async move {
+            sessions.update_many(filter.clone(), doc! { "$set": { "status": "ended", "endedAt": bson::DateTime::now() } }).await
+        })
+        .await
+        .map_err(mongo_error)?;
         Ok(result.modified_count)
     }
 
     async fn find_by_token(&self, token_id: &str) -> Result<Option<crate::sessions::SessionView>, AppError> {
-        let sessions = self.sessions().await?;
-        let found = sessions
-            .find_one(doc! { "tokenId": token_id })
-            .sort(doc! { "startedAt": -1 })
-            .await
-            .map_err(mongo_error)?;
+        let sessions = &self.sessions().await?;
+        let found = once_more_after_network_error(|| async move {
+            sessions.find_one(doc! { "tokenId": token_id }).sort(doc! { "startedAt": -1 }).await
+        })
+        .await
+        .map_err(mongo_error)?;
         Ok(found.as_ref().and_then(view))
     }
 }
@@ -300,7 +346,11 @@ impl Mongo {
                         .options(IndexOptions::builder().name("userId_occurredAt".to_string()).build())
                         .build(),
                 ];
-                collection.create_indexes(indexes).await.map(|_| ()).map_err(mongo_error)
+                let (collection, indexes) = (&collection, &indexes);
+                once_more_after_network_error(|| async move { collection.create_indexes(indexes.clone()).await })
+                    .await
+                    .map(|_| ())
+                    .map_err(mongo_error)
             })
             .await?;
         Ok(collection)
@@ -321,11 +371,12 @@ impl crate::audit::AuditTrail for Mongo {
             "data": data,
             "recordedAt": bson::DateTime::now(),
         };
+        let (audit, document) = (&audit, &document);
         changed(
-            audit
-                .update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document })
-                .upsert(true)
-                .await,
+            once_more_after_network_error(|| async move {
+                audit.update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document }).upsert(true).await
+            })
+            .await,
         )
     }
 }
