@@ -2,6 +2,8 @@
 //! The tests expect the stack that `localstack/test.sh` brings up; its settings arrive through
 //! the environment (`.local/stack.env`).
 
+pub mod tls;
+
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -141,7 +143,7 @@ pub async fn create_user(username: &str, password: &str) -> i64 {
 }
 
 pub async fn sqs() -> aws_sdk_sqs::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    let config = aws_sdk_config().await;
     aws_sdk_sqs::Client::new(&config)
 }
 
@@ -164,4 +166,9 @@ pub async fn stack_ctl(action: &str, component: &str) {
         .await
         .expect("run ctl.sh");
     assert!(status.success(), "ctl.sh {action} {component} failed");
+}
+
+/// The environment's AWS settings with the project's HTTPS client (shared::adapters::aws).
+pub async fn aws_sdk_config() -> aws_config::SdkConfig {
+    shared::adapters::aws::defaults().load().await
 }

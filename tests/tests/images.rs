@@ -76,7 +76,7 @@ impl ImagesApi {
     }
 
     async fn s3(&self) -> aws_sdk_s3::Client {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+        let sdk = integration_tests::aws_sdk_config().await;
         let conf = aws_sdk_s3::config::Builder::from(&sdk).endpoint_url(self.s3_endpoint()).force_path_style(true);
         aws_sdk_s3::Client::from_conf(conf.build())
     }
@@ -423,4 +423,28 @@ async fn image_store_outage_is_a_503_and_heals() {
     })
     .await;
     assert!(healed.is_some(), "uploads work again once the store is back");
+}
+
+/// On AWS every SDK call is HTTPS; the local cloud is plain HTTP. A TLS endpoint signed by a
+/// test authority in front of the image store proves the SDK's HTTPS client (rustls over ring,
+/// shared::adapters::aws) end to end: without the authority the function refuses the server
+/// (503, no handshake completes); trusting it through `SSL_CERT_FILE`, it lists the images.
+#[tokio::test]
+async fn the_sdk_client_speaks_tls_and_checks_the_certificate() {
+    let _one_at_a_time = STORE.lock().await;
+    let proxy = integration_tests::tls::TlsProxy::start(&env("IMAGES_S3_ENDPOINT")).await;
+    let list = HttpRequest::get("/images").query("limit", "5");
+
+    let mut untrusting = run_function("images-list", &[("IMAGES_S3_ENDPOINT", &proxy.url)]).await;
+    let refused = untrusting.http(&list, Duration::from_secs(30)).await.expect("answer");
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(refused.json().expect("json")["code"], "OBJECT_STORE_UNAVAILABLE");
+    assert_eq!(proxy.handshakes(), 0, "a server signed by an unknown authority is refused");
+
+    let mut trusting =
+        run_function("images-list", &[("IMAGES_S3_ENDPOINT", &proxy.url), ("SSL_CERT_FILE", proxy.ca_file())]).await;
+    let listed = trusting.http(&list, Duration::from_secs(30)).await.expect("answer");
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert!(listed.json().expect("json")["images"].is_array(), "{}", listed.text());
+    assert!(proxy.handshakes() >= 1, "the listing went through TLS");
 }

@@ -1636,9 +1636,7 @@ async fn xml_entities_and_includes_are_refused_on_both_soap_routes() {
 const PNG: &[u8] = include_bytes!("../fixtures/images/sunset.png");
 
 async fn image_store() -> aws_sdk_s3::Client {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
+    let sdk = integration_tests::aws_sdk_config().await;
     let conf = aws_sdk_s3::config::Builder::from(&sdk)
         .endpoint_url(env("IMAGES_S3_ENDPOINT"))
         .force_path_style(true);

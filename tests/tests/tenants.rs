@@ -343,3 +343,29 @@ async fn a_database_outage_is_a_database_error_and_heals() {
     .await;
     assert!(healed.is_some(), "the same function process recovers");
 }
+
+/// On AWS the tenant service reaches the identity service's introspection over HTTPS
+/// (`AUTH_SERVICE_URL`); locally it is plain HTTP. Through a TLS endpoint signed by a test
+/// authority in front of the gateway: without the authority the function refuses the server and
+/// cannot check the token (503, no handshake completes); trusting it through `SSL_CERT_FILE`,
+/// the token is introspected over TLS and the tenant's records are served.
+#[tokio::test]
+async fn introspection_speaks_tls_and_checks_the_certificate() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let a = new_tenant(1000, 60, true).await;
+    let alice = member_of(Some(&a)).await;
+    let proxy = integration_tests::tls::TlsProxy::start(&gateway()).await;
+    let request = HttpRequest::get("/api/data").header("authorization", &format!("Bearer {}", alice.token)).header("x-tenant-id", &a);
+
+    let mut untrusting = run_function("tenant-data-get", &[("AUTH_SERVICE_URL", &proxy.url)]).await;
+    let refused = untrusting.http(&request, Duration::from_secs(30)).await.expect("answer");
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(refused.json().expect("json")["code"], "AUTH_SERVICE_UNAVAILABLE");
+    assert_eq!(proxy.handshakes(), 0, "a server signed by an unknown authority is refused");
+
+    let mut trusting =
+        run_function("tenant-data-get", &[("AUTH_SERVICE_URL", &proxy.url), ("SSL_CERT_FILE", proxy.ca_file())]).await;
+    let served = trusting.http(&request, Duration::from_secs(30)).await.expect("answer");
+    assert_eq!(served.status, 200, "{}", served.text());
+    assert!(proxy.handshakes() >= 1, "the token was introspected through TLS");
+}

@@ -1,7 +1,7 @@
 //! The identity service's RFC 7662 introspection endpoint over HTTP(S), as the tenant service
 //! calls it (`AUTH_SERVICE_URL` + `TOKEN_INTROSPECTION_ENDPOINT`, HTTP Basic client auth).
 //!
-//! Built on the hyper client and rustls (aws-lc-rs) that the AWS SDK already links, so this
+//! Built on the hyper client and rustls (over ring) that the AWS SDK already links, so this
 //! adds no second TLS stack; the TLS roots are loaded on first use, not at init.
 
 use crate::error::{AppError, ConfigError, Dependency};
@@ -47,7 +47,7 @@ impl HttpIntrospector {
     }
 
     fn build_client(&self) -> Result<HttpsClient, AppError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(provider)
             .map_err(|e| AppError::internal(format!("TLS roots: {e}")))?

@@ -83,7 +83,7 @@ async fn main() {
 
     let region_chain =
         aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
-    let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let sdk_config = shared::adapters::aws::defaults()
         .region(region_chain)
         // Our own loop retries with backoff; keep each SDK call short so an unreachable
         // emulator is noticed quickly and shutdown is not held up.
