@@ -81,8 +81,12 @@ async fn main() {
         return;
     }
 
-    let region_chain =
-        aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
+    // The region from AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. Not the SDK's default
+    // chain: built on its own it has no HTTP client for its instance-metadata step.
+    let region_chain = aws_config::meta::region::RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else("us-east-1");
     let sdk_config = shared::adapters::aws::defaults()
         .region(region_chain)
         // Our own loop retries with backoff; keep each SDK call short so an unreachable
