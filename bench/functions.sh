@@ -14,9 +14,10 @@
 #            local cloud, one after another in one process as Lambda sends them; bearer tokens are
 #            replaced by a real one (a bench user of a bench tenant), except in the logout events;
 #   memory   peak RSS (VmHWM) of that warm process.
-# STARTS (20), REQUESTS (200; 10 for the PBKDF2 functions) tune a run; SKIP_BUILD=1 measures the
-# binaries already in target/lambda/<name>/ (e.g. from `bash localstack/sam-local.sh build`) instead
-# of building them, zipping them the way cargo-lambda does.
+# STARTS (20), REQUESTS (200; 10 for the PBKDF2 functions) tune a run; BUILD_JOBS (2) builds that many
+# packages at once; SKIP_BUILD=1 measures the packages already in target/lambda/<name>/ (a binary
+# without its zip, e.g. from `bash localstack/sam-local.sh build`, is zipped as cargo-lambda does);
+# SKIP_BUILD=auto builds only the functions that have no package there yet.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export PATH="$PWD/.local/venv-tools/bin:$PATH" # cargo-lambda, zig
@@ -31,6 +32,65 @@ trap 'rm -rf "$WORK"' EXIT
 
 if (($# > 0)); then FUNCTIONS=("$@"); else mapfile -t FUNCTIONS < <(ls functions); fi
 
+cargo build --release -q -p runtime-api --bin fn-bench
+BENCH=target/release/fn-bench
+: >"$RESULTS.tmp"
+
+# ---- packages: built first, in BUILD_JOBS lanes (default 2) of their own target directories, since
+# one fat-LTO link (codegen-units = 1) keeps one core busy and cargo locks a target directory.
+# Functions with the same `shared` features go to the same lane: that feature set of `shared` is
+# then compiled once, and each of its functions costs only its link.
+build_lane() {
+  local lane="$1"; shift
+  local dir="$PWD/target/bench-lane-$lane"
+  for fn in "$@"; do
+    local t0=$SECONDS
+    (cd "functions/$fn" && CARGO_TARGET_DIR="$dir" cargo lambda build --release --target x86_64-unknown-linux-gnu.2.26 --output-format zip -q) >&2
+    mkdir -p "target/lambda/$fn" && cp "$dir/lambda/$fn/bootstrap.zip" "target/lambda/$fn/bootstrap.zip"
+    echo "$fn: built in $((SECONDS - t0)) s (lane $lane)" >&2
+  done
+}
+TO_BUILD=()
+for fn in "${FUNCTIONS[@]}"; do
+  case "${SKIP_BUILD:-0}" in
+    1) ;;
+    auto) [[ -f target/lambda/$fn/bootstrap.zip ]] || TO_BUILD+=("$fn") ;;
+    *) TO_BUILD+=("$fn") ;;
+  esac
+done
+if ((${#TO_BUILD[@]} > 0)); then
+  BUILD_JOBS="${BUILD_JOBS:-2}"
+  build_t0=$SECONDS
+  pids=()
+  mapfile -t LANES < <(python3 - "$BUILD_JOBS" "${TO_BUILD[@]}" <<'PY'
+import re, sys
+jobs, functions = int(sys.argv[1]), sys.argv[2:]
+groups = {}
+for name in functions:
+    manifest = open(f"functions/{name}/Cargo.toml").read()
+    features = re.search(r'^shared\s*=.*$', manifest, re.M)
+    groups.setdefault(features.group(0) if features else "", []).append(name)
+# Largest groups first, each to the lane with the least work (a link per function, plus one
+# compile of `shared` per feature set, counted as one more link).
+lanes = [[] for _ in range(jobs)]
+cost = [0] * jobs
+for group in sorted(groups.values(), key=len, reverse=True):
+    lane = cost.index(min(cost))
+    lanes[lane] += group
+    cost[lane] += len(group) + 1
+for lane in lanes:
+    print(" ".join(lane))
+PY
+)
+  for ((lane = 0; lane < ${#LANES[@]}; lane++)); do
+    read -r -a lane_functions <<<"${LANES[lane]}"
+    ((${#lane_functions[@]} == 0)) || { build_lane "$lane" "${lane_functions[@]}" & pids+=($!); }
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  echo "built ${#TO_BUILD[@]} packages in $((SECONDS - build_t0)) s ($BUILD_JOBS lanes)" >&2
+fi
+
+# After the build: the token is fresh for the whole measurement (JWT_TTL_SECONDS, 1 h by default).
 # ---- a real caller: a tenant, a user of it, a token from the login route
 bench_caller bench
 
@@ -47,22 +107,15 @@ for name in functions:
     json.dump(event, open(f"{work}/{name}.json", "w"))
 PY
 
-cargo build --release -q -p runtime-api --bin fn-bench
-BENCH=target/release/fn-bench
-: >"$RESULTS.tmp"
-
 for fn in "${FUNCTIONS[@]}"; do
   zip="target/lambda/$fn/bootstrap.zip"
-  if [[ ${SKIP_BUILD:-0} == 1 && -x target/lambda/$fn/bootstrap ]]; then
-    # The binary a earlier cargo-lambda build left (e.g. sam-local.sh build), zipped as cargo-lambda does.
+  if [[ ! -f $zip ]]; then
+    [[ -x target/lambda/$fn/bootstrap ]] || { echo "$fn: no package in target/lambda/$fn (run without SKIP_BUILD=1)" >&2; exit 1; }
+    # The binary an earlier cargo-lambda build left (e.g. sam-local.sh build), zipped as cargo-lambda does.
     python3 -c 'import sys, zipfile
 with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
     info = zipfile.ZipInfo("bootstrap"); info.external_attr = 0o755 << 16; info.compress_type = zipfile.ZIP_DEFLATED
     z.writestr(info, open(sys.argv[1], "rb").read())' "target/lambda/$fn/bootstrap" "$zip"
-  else
-    t0=$SECONDS
-    (cd "functions/$fn" && cargo lambda build --release --target x86_64-unknown-linux-gnu.2.26 --output-format zip -q) >&2
-    echo "$fn: built in $((SECONDS - t0)) s" >&2
   fi
   rm -rf "$WORK/$fn.bin" && mkdir -p "$WORK/$fn.bin"
   python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$WORK/$fn.bin"
@@ -79,5 +132,10 @@ print(json.dumps(r))' "$zip" >>"$RESULTS.tmp"
 done
 mv "$RESULTS.tmp" "$RESULTS"
 
-python3 bench/functions_table.py "$RESULTS" docs/performance.md
-echo "table written to docs/performance.md ($(wc -l <"$RESULTS") functions)" >&2
+# TABLE=none keeps the table as it is (e.g. a run over a few functions); the figures stay in $RESULTS.
+if [[ ${TABLE:-docs/performance.md} != none ]]; then
+  python3 bench/functions_table.py "$RESULTS" "${TABLE:-docs/performance.md}"
+  echo "table written to ${TABLE:-docs/performance.md} ($(wc -l <"$RESULTS") functions)" >&2
+else
+  echo "figures in $RESULTS ($(wc -l <"$RESULTS") functions); table not written (TABLE=none)" >&2
+fi

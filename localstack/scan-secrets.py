@@ -56,7 +56,8 @@ REFRESH = re.compile(r"(?<![A-Za-z0-9_\-+/=.%])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_\-
 BEARER = re.compile(r"\bBearer\s+([A-Za-z0-9_\-.+/=~]{16,})", re.IGNORECASE)
 BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})")
 FIELD = re.compile(
-    r"""["']?\b(password|passwd|client_secret|secret|refresh_?token|access_?token|id_?token|token)\b["']?\s*[:=]\s*"""
+    # `:` but not `::`, a Rust path in a backtrace (`imds::client::token::TokenResolver`).
+    r"""["']?\b(password|passwd|client_secret|secret|refresh_?token|access_?token|id_?token|token)\b["']?\s*(?:=|:(?!:))\s*"""
     r"""(?:"((?:[^"\\]|\\.){4,})"|'([^']{4,})'|([^\s"',&;}{)]{8,}))""",
     re.IGNORECASE,
 )
@@ -333,6 +334,7 @@ def self_test() -> int:
                 "PostgreSQL 16 as postgres; AWS_ACCESS_KEY_ID AKIAPUBLICIDENTIFIER test test",
                 '{"code":"TOKEN_REVOKED","error":"the token has been revoked","password":"***"}',
                 "running target/debug/deps/security-967464f1c38d7cc8 chat_sessions_user_id_fkey_violation_name_here",
+                "   3: aws_config::imds::client::token::TokenResolver::new",
             ],
         }
         for name, lines in planted.items():
