@@ -205,10 +205,10 @@ fn start_traffic(
                 &reply,
                 false,
             );
-            if status == 201 {
-                if let Some(url) = reply["url"].as_str() {
-                    t.log.lock().expect("log").images.push(url.to_string());
-                }
+            if status == 201
+                && let Some(url) = reply["url"].as_str()
+            {
+                t.log.lock().expect("log").images.push(url.to_string());
             }
             tokio::time::sleep(pause).await;
         }

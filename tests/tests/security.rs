@@ -14,6 +14,9 @@
 //! Every user, tenant, session and image is created here with unique names, so the tests run in
 //! parallel with each other and with the other suites.
 
+// The attack tables are tuples, one line per attempt: easier to read than a struct per table.
+#![allow(clippy::type_complexity)]
+
 use base64::Engine as _;
 use integration_tests::*;
 use jsonwebtoken::{Algorithm, EncodingKey};
