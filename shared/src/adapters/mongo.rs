@@ -140,6 +140,7 @@ impl Mongo {
     }
 }
 
+#[cfg(feature = "sessions")]
 fn to_bson_time(t: chrono::DateTime<chrono::Utc>) -> bson::DateTime {
     bson::DateTime::from_millis(t.timestamp_millis())
 }
