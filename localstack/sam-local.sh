@@ -331,6 +331,10 @@ PY
   expect_json "only the poison record is reported" "$(answer_of "$out")" \
     'r == {"batchItemFailures": [{"itemIdentifier": "poison-0000"}]}'
 
+  # The relay listens on the bridge address with the local cloud's ports; SeaweedFS refuses to
+  # start again (a fault test, ctl.sh restart) while any address holds its port.
+  bg_stop sam-forward 5
+
   if ((CHECK_FAILED)); then
     show_log_tail "$(log_file sam-invoke)" 40
     log "sam-local check: FAILED in $(elapsed_since "$t0")"
