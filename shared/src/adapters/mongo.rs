@@ -69,8 +69,18 @@ fn changed(result: mongodb::error::Result<mongodb::results::UpdateResult>) -> Re
     }
 }
 
+#[cfg(not(feature = "mongo-srv"))]
+const SRV_NOT_BUILT: &str = "mongodb+srv:// needs DNS SRV lookups, which this function is built without \
+     to keep its package small: use the standard mongodb://host1,host2,.../?replicaSet=... form, \
+     or build with the `mongo-srv` feature of `shared`";
+
 impl Mongo {
     pub async fn new(config: &MongoConfig) -> Result<Self, ConfigError> {
+        #[cfg(not(feature = "mongo-srv"))]
+        if config.uri.trim_start().to_ascii_lowercase().starts_with("mongodb+srv://") {
+            // The driver's own message names its feature, not ours.
+            return Err(ConfigError::Invalid { name: "MONGO_URI", reason: SRV_NOT_BUILT.into() });
+        }
         let mut options = ClientOptions::parse(&config.uri)
             .await
             .map_err(|e| ConfigError::Invalid { name: "MONGO_URI", reason: e.to_string() })?;
@@ -379,5 +389,31 @@ impl crate::audit::AuditTrail for Mongo {
             })
             .await,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(uri: &str) -> MongoConfig {
+        MongoConfig { uri: uri.into(), database: "sessions".into(), timeout: std::time::Duration::from_secs(1) }
+    }
+
+    #[cfg(not(feature = "mongo-srv"))]
+    #[tokio::test]
+    async fn an_srv_uri_without_the_feature_is_a_config_error_that_says_what_to_do() {
+        let Err(error) = Mongo::new(&config("mongodb+srv://user:pw@cluster0.example.mongodb.net/")).await else {
+            panic!("an SRV URI was accepted without DNS SRV support");
+        };
+        let message = error.to_string();
+        assert!(message.contains("MONGO_URI") && message.contains("mongo-srv"), "{message}");
+        assert!(!message.contains("pw"), "the error must not echo credentials: {message}");
+    }
+
+    #[tokio::test]
+    async fn a_standard_uri_with_several_hosts_is_accepted_without_connecting() {
+        let uri = "mongodb://user:pw@db-0.example.net:27017,db-1.example.net:27017/?replicaSet=rs0&tls=true";
+        assert!(Mongo::new(&config(uri)).await.is_ok());
     }
 }
