@@ -1,7 +1,7 @@
 //! Structured JSON logs. The Lambda runtime opens a span per invocation carrying `requestId`
 //! (and the X-Ray trace id); printing the current span puts them on every line.
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
 
 pub fn init() {
     // AWS_LAMBDA_LOG_LEVEL is what Lambda's advanced logging controls set (the template's
@@ -9,15 +9,29 @@ pub fn init() {
     let filter = crate::config::optional("RUST_LOG")
         .or_else(|| crate::config::optional("AWS_LAMBDA_LOG_LEVEL").map(|l| lambda_level_filter(&l)))
         .unwrap_or_else(|| "info".to_string());
-    let _ = tracing_subscriber::fmt()
+    // `Targets` (`info`, `shared=debug,warn`, ...), not `EnvFilter`: EnvFilter's span and field
+    // filters bring a regex engine with its Unicode tables into every package (docs/performance.md).
+    let targets = parse_filter(&filter);
+    let subscriber = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(EnvFilter::new(filter))
+        // The builder's own filter would stop at INFO; `targets` decides.
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_current_span(true)
         .with_span_list(false)
         // The target names the module, and `audit` for security events (tenants::api).
         .with_target(true)
         .with_ansi(false)
-        .try_init();
+        .finish()
+        .with(targets.as_ref().ok().cloned().unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO)));
+    if subscriber.try_init().is_ok()
+        && let Err(reason) = targets
+    {
+        tracing::warn!(filter = %filter, %reason, "log filter not understood (expected e.g. `info` or `shared=debug,warn`); logging at info");
+    }
+}
+
+fn parse_filter(filter: &str) -> Result<Targets, String> {
+    filter.trim().parse::<Targets>().map_err(|e| e.to_string())
 }
 
 /// Lambda's levels as a tracing filter: FATAL has no tracing equivalent and means errors only.
@@ -35,5 +49,22 @@ mod tests {
         assert_eq!(super::lambda_level_filter("DEBUG"), "debug");
         assert_eq!(super::lambda_level_filter("FATAL"), "error");
         assert_eq!(super::lambda_level_filter(" Warn "), "warn");
+    }
+
+    #[test]
+    fn filters_name_a_default_level_and_per_module_levels() {
+        use tracing::Level;
+        use tracing_subscriber::filter::Targets;
+        let targets: Targets = super::parse_filter("warn,shared::sessions=debug").expect("valid filter");
+        assert_eq!(targets.default_level(), Some(Level::WARN.into()));
+        assert!(targets.would_enable("shared::sessions::api", &Level::DEBUG));
+        assert!(!targets.would_enable("shared::identity", &Level::INFO));
+        assert!(super::parse_filter(" info ").is_ok());
+        assert!(super::parse_filter("off").is_ok());
+    }
+
+    #[test]
+    fn a_filter_that_is_not_understood_is_an_error_not_silence() {
+        assert!(super::parse_filter("shared=loud").is_err());
     }
 }
