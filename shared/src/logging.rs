@@ -11,7 +11,10 @@ pub fn init() {
         .unwrap_or_else(|| "info".to_string());
     // `Targets` (`info`, `shared=debug,warn`, ...), not `EnvFilter`: EnvFilter's span and field
     // filters bring a regex engine with its Unicode tables into every package (docs/performance.md).
-    let targets = parse_filter(&filter);
+    let (targets, not_understood) = match parse_filter(&filter) {
+        Ok(targets) => (targets, None),
+        Err(reason) => (Targets::new().with_default(tracing::Level::INFO), Some(reason)),
+    };
     let subscriber = tracing_subscriber::fmt()
         .json()
         // The builder's own filter would stop at INFO; `targets` decides.
@@ -22,9 +25,9 @@ pub fn init() {
         .with_target(true)
         .with_ansi(false)
         .finish()
-        .with(targets.as_ref().ok().cloned().unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO)));
+        .with(targets);
     if subscriber.try_init().is_ok()
-        && let Err(reason) = targets
+        && let Some(reason) = not_understood
     {
         tracing::warn!(filter = %filter, %reason, "log filter not understood (expected e.g. `info` or `shared=debug,warn`); logging at info");
     }

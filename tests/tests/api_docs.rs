@@ -53,11 +53,15 @@ async fn swagger_ui_serves_the_document_of_every_route() {
 /// Runs api-docs (no dependencies) with RUST_LOG empty, as the template deploys it, and a
 /// request that logs at info level ("request rejected", a 404).
 async fn log_lines_at(level: &str) -> Vec<Value> {
+    log_lines_with("", level).await
+}
+
+async fn log_lines_with(rust_log: &str, lambda_level: &str) -> Vec<Value> {
     let api = runtime_api::RuntimeApi::start().await.expect("runtime api");
     let log = runtime_api::workspace_root().join(format!(".local/logs/{}.log", unique("log-level")));
     let mut function = runtime_api::FunctionProcess::builder(&function_binary("api-docs"), "api-docs", &api)
-        .env("RUST_LOG", "")
-        .env("AWS_LAMBDA_LOG_LEVEL", level)
+        .env("RUST_LOG", rust_log)
+        .env("AWS_LAMBDA_LOG_LEVEL", lambda_level)
         .log_file(&log)
         .spawn()
         .expect("spawn api-docs");
@@ -90,4 +94,19 @@ async fn logs_are_json_with_request_and_trace_ids_at_the_lambda_log_level() {
         lines.iter().all(|l| l["level"] == "WARN" || l["level"] == "ERROR"),
         "AWS_LAMBDA_LOG_LEVEL=WARN drops info lines: {lines:#?}"
     );
+}
+
+#[tokio::test]
+async fn a_rust_log_filter_is_applied_and_one_that_is_not_understood_is_reported() {
+    // Per-module levels: the 404's info line comes from `shared`, so `shared=warn` drops it.
+    let lines = log_lines_with("info,shared=warn", "DEBUG").await;
+    assert!(!lines.iter().any(|l| l["fields"]["message"] == "request rejected"), "shared=warn drops it: {lines:#?}");
+
+    // Not a filter: said once, at warn, and logging goes on at info instead of stopping.
+    let lines = log_lines_with("shared=loud", "").await;
+    let warned: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("log filter not understood"))).collect();
+    assert_eq!(warned.len(), 1, "{lines:#?}");
+    assert_eq!(warned[0]["level"], "WARN");
+    assert_eq!(warned[0]["fields"]["filter"], "shared=loud");
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "request rejected" && l["level"] == "INFO"), "{lines:#?}");
 }
