@@ -24,6 +24,7 @@ export PATH="$PWD/.local/venv-tools/bin:$PATH" # cargo-lambda, zig
 
 STARTS="${STARTS:-20}"
 REQUESTS="${REQUESTS:-200}"
+TABLE="${TABLE:-docs/performance.md}"
 OUT=.local/bench
 mkdir -p "$OUT"
 RESULTS="$OUT/functions.jsonl"
@@ -133,9 +134,9 @@ done
 mv "$RESULTS.tmp" "$RESULTS"
 
 # TABLE=none keeps the table as it is (e.g. a run over a few functions); the figures stay in $RESULTS.
-if [[ ${TABLE:-docs/performance.md} != none ]]; then
-  python3 bench/functions_table.py "$RESULTS" "${TABLE:-docs/performance.md}"
-  echo "table written to ${TABLE:-docs/performance.md} ($(wc -l <"$RESULTS") functions)" >&2
+if [[ $TABLE != none ]]; then
+  python3 bench/functions_table.py "$RESULTS" "$TABLE"
+  echo "table written to $TABLE ($(wc -l <"$RESULTS") functions)" >&2
 else
   echo "figures in $RESULTS ($(wc -l <"$RESULTS") functions); table not written (TABLE=none)" >&2
 fi
