@@ -27,6 +27,10 @@ fn main() {
             verifies.push(t.elapsed());
             assert_eq!(ok, Verification::Valid { needs_rehash: false });
         }
-        println!("| {iterations} | {:.1} ms | {:.1} ms |", median(hashes).as_secs_f64() * 1e3, median(verifies).as_secs_f64() * 1e3);
+        println!(
+            "| {iterations} | {:.1} ms | {:.1} ms |",
+            median(hashes).as_secs_f64() * 1e3,
+            median(verifies).as_secs_f64() * 1e3
+        );
     }
 }

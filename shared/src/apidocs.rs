@@ -31,11 +31,9 @@ impl ApiDocs {
         // `{file}` on the catch-all route; the document's own route has no parameter, so the
         // last segment of the path names what is asked for.
         let path = req.uri().path().trim_end_matches('/').to_string();
-        let file = req
-            .path_parameters_ref()
-            .and_then(|p| p.first("file"))
-            .map(str::to_string)
-            .or_else(|| (!path.ends_with("/api-docs")).then(|| path.rsplit('/').next().unwrap_or_default().to_string()));
+        let file = req.path_parameters_ref().and_then(|p| p.first("file")).map(str::to_string).or_else(|| {
+            (!path.ends_with("/api-docs")).then(|| path.rsplit('/').next().unwrap_or_default().to_string())
+        });
         match file.as_deref() {
             None => self.index(),
             Some(DOCUMENT_FILE) => Ok(respond("application/json", Body::Text(self.document.to_string()), "no-cache")),

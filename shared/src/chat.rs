@@ -6,9 +6,9 @@ use crate::adapters::aws::sdk_config;
 use crate::adapters::dynamodb::{DynamoCounter, DynamoTokens};
 use crate::adapters::postgres::{Postgres, db_error, foreign_key_violation};
 use crate::config::dependency_timeout;
+use crate::cors::CorsPolicy;
 use crate::error::AppError;
 use crate::http::{self, Request, RequestExt};
-use crate::cors::CorsPolicy;
 use crate::identity::Identity;
 use crate::ratelimit::RateLimiter;
 use chrono::{DateTime, Utc};
@@ -88,7 +88,8 @@ impl ChatApi {
     /// The authenticated caller, counted against the rate limit (429 RATE_LIMITED beyond it).
     pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
         let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
-        let user_id: i64 = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+        let user_id: i64 =
+            claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
         let scope = format!("chat#{user_id}");
         let now = chrono::Utc::now().timestamp();
         let decision = self.limiter.check(&scope, self.rate_limit, self.rate_window_seconds, now).await;
@@ -170,7 +171,15 @@ pub struct SessionInput {
     /// Trimmed, then 1-200 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Spring catalogue"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
+            example = "Spring catalogue"
+        )
+    )]
     pub title: String,
 }
 
@@ -257,7 +266,9 @@ impl ChatApi {
         let client = self.db.client().await?;
         let row = client
             .query_one(
-                &format!("INSERT INTO chat_sessions (id, user_id, title) VALUES ($1, $2, $3) RETURNING {SESSION_COLUMNS}"),
+                &format!(
+                    "INSERT INTO chat_sessions (id, user_id, title) VALUES ($1, $2, $3) RETURNING {SESSION_COLUMNS}"
+                ),
                 &[&Uuid::now_v7(), &caller.user_id, &input.title],
             )
             .await
@@ -311,12 +322,19 @@ impl ChatApi {
         row.as_ref().map(session).filter(|s| caller.may_access(s.user_id)).ok_or_else(session_not_found)
     }
 
-    pub async fn rename_session(&self, caller: &Caller, id: Uuid, input: &SessionInput) -> Result<ChatSession, AppError> {
+    pub async fn rename_session(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: &SessionInput,
+    ) -> Result<ChatSession, AppError> {
         self.session(caller, id).await?;
         let client = self.db.client().await?;
         let row = client
             .query_opt(
-                &format!("UPDATE chat_sessions SET title = $2, updated_at = now() WHERE id = $1 RETURNING {SESSION_COLUMNS}"),
+                &format!(
+                    "UPDATE chat_sessions SET title = $2, updated_at = now() WHERE id = $1 RETURNING {SESSION_COLUMNS}"
+                ),
                 &[&id, &input.title],
             )
             .await
@@ -375,7 +393,9 @@ mod tests {
     #[test]
     fn cursor_timestamps_stay_between_1970_and_9999() {
         let id = Uuid::now_v7();
-        for micros in [i64::MIN, -300_000_000_000_000_000, -1, 253_402_300_800_000_000, 8_000_000_000_000_000_000, i64::MAX] {
+        for micros in
+            [i64::MIN, -300_000_000_000_000_000, -1, 253_402_300_800_000_000, 8_000_000_000_000_000_000, i64::MAX]
+        {
             assert_eq!(decode_cursor(&format!("{micros}_{id}")).unwrap_err().code(), "INVALID_CURSOR", "{micros}");
         }
         assert_eq!(decode_cursor(&format!("0_{id}")).unwrap().0, DateTime::UNIX_EPOCH);

@@ -26,10 +26,7 @@ where
 {
     match optional(name) {
         None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
     }
 }
 
@@ -38,7 +35,9 @@ where
 pub fn is_development() -> bool {
     static DEVELOPMENT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *DEVELOPMENT.get_or_init(|| {
-        optional("APP_ENV").or_else(|| optional("NODE_ENV")).is_some_and(|v| v.trim().eq_ignore_ascii_case("development"))
+        optional("APP_ENV")
+            .or_else(|| optional("NODE_ENV"))
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("development"))
     })
 }
 
@@ -167,7 +166,11 @@ mod tests {
 
     #[test]
     fn queue_names_resolve_only_when_configured() {
-        let q = QueueConfig { auth_events_url: Some("http://q/auth".into()), user_events_url: None, session_events_url: None };
+        let q = QueueConfig {
+            auth_events_url: Some("http://q/auth".into()),
+            user_events_url: None,
+            session_events_url: None,
+        };
         assert_eq!(q.url_of(AUTH_EVENTS), Some("http://q/auth"));
         assert_eq!(q.url_of(USER_EVENTS), None);
         assert_eq!(q.url_of("other"), None);
@@ -175,12 +178,8 @@ mod tests {
 
     #[test]
     fn jwt_config_debug_redacts_secret() {
-        let c = JwtConfig {
-            secret: "s".repeat(40),
-            issuer: "i".into(),
-            audience: "a".into(),
-            ttl: Duration::from_secs(1),
-        };
+        let c =
+            JwtConfig { secret: "s".repeat(40), issuer: "i".into(), audience: "a".into(), ttl: Duration::from_secs(1) };
         assert!(!format!("{c:?}").contains("sssss"));
     }
 }

@@ -9,11 +9,9 @@ pub use lambda_runtime::{Error, LambdaEvent};
 use std::future::Future;
 
 fn parse(message: &SqsMessage) -> Result<EventEnvelope, AppError> {
-    let body = message
-        .body
-        .as_deref()
-        .ok_or_else(|| AppError::bad_request("INVALID_EVENT", "message has no body"))?;
-    serde_json::from_str(body).map_err(|e| AppError::bad_request("INVALID_EVENT", format!("not an event envelope: {e}")))
+    let body = message.body.as_deref().ok_or_else(|| AppError::bad_request("INVALID_EVENT", "message has no body"))?;
+    serde_json::from_str(body)
+        .map_err(|e| AppError::bad_request("INVALID_EVENT", format!("not an event envelope: {e}")))
 }
 
 pub async fn process_batch<F, Fut, T>(event: SqsEvent, handle: F) -> SqsBatchResponse

@@ -49,10 +49,8 @@ impl CorsPolicy {
             name: "allowed CORS origin",
             reason: format!("{origin:?} is not an origin like http://host:port"),
         })?;
-        let origin_header = HeaderValue::from_str(&origin).map_err(|e| ConfigError::Invalid {
-            name: "allowed CORS origin",
-            reason: e.to_string(),
-        })?;
+        let origin_header = HeaderValue::from_str(&origin)
+            .map_err(|e| ConfigError::Invalid { name: "allowed CORS origin", reason: e.to_string() })?;
         Ok(Self {
             origin,
             origin_header,
@@ -69,8 +67,10 @@ impl CorsPolicy {
         allow_headers: &'static str,
     ) -> Result<Self, ConfigError> {
         let raw = crate::config::required(name)?;
-        Self::single_origin(&raw, methods, allow_headers)
-            .map_err(|_| ConfigError::Invalid { name, reason: format!("{raw:?} is not an origin like http://host:port") })
+        Self::single_origin(&raw, methods, allow_headers).map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("{raw:?} is not an origin like http://host:port"),
+        })
     }
 
     pub fn allowed_origin(&self) -> &str {
@@ -182,7 +182,10 @@ mod tests {
     #[test]
     fn only_well_formed_single_origins_are_configurable() {
         assert_eq!(policy().allowed_origin(), ORIGIN);
-        assert_eq!(CorsPolicy::single_origin("HTTP://Example.com/", &["GET"], "x").unwrap().allowed_origin(), "http://example.com");
+        assert_eq!(
+            CorsPolicy::single_origin("HTTP://Example.com/", &["GET"], "x").unwrap().allowed_origin(),
+            "http://example.com"
+        );
         for bad in ["*", "", "null", "example.com", "ftp://x", "http://a/b", "http://", "http://a b"] {
             assert!(CorsPolicy::single_origin(bad, &["GET"], "x").is_err(), "{bad}");
         }

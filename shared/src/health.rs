@@ -42,7 +42,13 @@ where
         Ok(Ok(detail)) => CheckResult { status: "up", latency_ms, code: None, error: None, detail },
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check failed");
-            CheckResult { status: "down", latency_ms, code: Some(e.code()), error: Some(e.public_message()), detail: None }
+            CheckResult {
+                status: "down",
+                latency_ms,
+                code: Some(e.code()),
+                error: Some(e.public_message()),
+                detail: None,
+            }
         }
         Err(_) => CheckResult {
             status: "down",
@@ -93,10 +99,8 @@ mod tests {
     #[tokio::test]
     async fn one_down_dependency_makes_the_report_503_and_names_it() {
         let up = check(Duration::from_secs(1), async { Ok(None) }).await;
-        let down = check(Duration::from_secs(1), async {
-            Err(AppError::unavailable(Dependency::Mongo, "refused"))
-        })
-        .await;
+        let down =
+            check(Duration::from_secs(1), async { Err(AppError::unavailable(Dependency::Mongo, "refused")) }).await;
         let report = HealthReport::new("connected", [("postgres", up), ("mongo", down)]);
         assert_eq!(report.http_status(), 503);
         let json = serde_json::to_value(&report).unwrap();

@@ -271,7 +271,10 @@ pub struct EnvelopeError {
 
 #[cfg(feature = "openapi")]
 fn null_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Null).description(Some("Always null.")).build()
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Null)
+        .description(Some("Always null."))
+        .build()
 }
 
 pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Body> {
@@ -407,8 +410,14 @@ mod tests {
         let parse = |body: &str| parse_json::<Counts>(&req(body, Some("application/json")), 1024);
         let ok = |small, size, version| Counts { small, size, version };
         assert_eq!(parse(r#"{"small": 450, "size": 8388608, "version": 3}"#).unwrap(), ok(450, 8388608, Some(3)));
-        assert_eq!(parse(r#"{"small": 450.0, "size": 8.388608e6, "version": 3.0}"#).unwrap(), ok(450, 8388608, Some(3)));
-        assert_eq!(parse(r#"{"small": -2.0, "size": 1e19, "version": null}"#).unwrap(), ok(-2, 10_000_000_000_000_000_000, None));
+        assert_eq!(
+            parse(r#"{"small": 450.0, "size": 8.388608e6, "version": 3.0}"#).unwrap(),
+            ok(450, 8388608, Some(3))
+        );
+        assert_eq!(
+            parse(r#"{"small": -2.0, "size": 1e19, "version": null}"#).unwrap(),
+            ok(-2, 10_000_000_000_000_000_000, None)
+        );
         assert_eq!(parse(r#"{"small": 0, "size": 18446744073709551615}"#).unwrap(), ok(0, u64::MAX, None));
         for body in [
             r#"{"small": 450.5, "size": 1}"#,

@@ -81,9 +81,7 @@ impl PasswordHasher {
             return Verification::Invalid;
         }
         let current_params = parsed.algorithm == pbkdf2::Algorithm::Pbkdf2Sha256.ident()
-            && pbkdf2::Params::try_from(&parsed)
-                .map(|p| p.rounds == self.iterations)
-                .unwrap_or(false);
+            && pbkdf2::Params::try_from(&parsed).map(|p| p.rounds == self.iterations).unwrap_or(false);
         Verification::Valid { needs_rehash: !current_params }
     }
 
@@ -102,7 +100,12 @@ impl PasswordHasher {
 }
 
 /// PBKDF2-HMAC-SHA256 with a PHC salt, through `kdf` (compiled optimised in debug builds too).
-fn derive_sha256(password: &[u8], salt: Salt<'_>, rounds: u32, out: &mut [u8]) -> Result<(), pbkdf2::password_hash::Error> {
+fn derive_sha256(
+    password: &[u8],
+    salt: Salt<'_>,
+    rounds: u32,
+    out: &mut [u8],
+) -> Result<(), pbkdf2::password_hash::Error> {
     let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
     let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
     kdf::pbkdf2_sha256(password, salt_bytes, rounds, out);
@@ -186,7 +189,12 @@ impl TokenService {
 
     /// Issues a token with a chosen `jti` (known before the token, so it can be stored in the
     /// same transaction as the refresh token issued with it) and an optional login session.
-    pub fn issue_with(&self, user: &UserRecord, jti: String, session: Option<uuid::Uuid>) -> Result<IssuedToken, AppError> {
+    pub fn issue_with(
+        &self,
+        user: &UserRecord,
+        jti: String,
+        session: Option<uuid::Uuid>,
+    ) -> Result<IssuedToken, AppError> {
         let now = chrono::Utc::now().timestamp();
         let ttl = self.config.ttl.as_secs();
         let claims = Claims {
@@ -208,17 +216,13 @@ impl TokenService {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind;
-                match e.kind() {
-                    ErrorKind::ExpiredSignature => {
-                        AppError::unauthorized("TOKEN_EXPIRED", "the token has expired")
-                    }
-                    _ => AppError::unauthorized("INVALID_TOKEN", "the token is invalid"),
-                }
-            })
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => AppError::unauthorized("TOKEN_EXPIRED", "the token has expired"),
+                _ => AppError::unauthorized("INVALID_TOKEN", "the token is invalid"),
+            }
+        })
     }
 }
 
@@ -237,7 +241,15 @@ pub struct UserRecord {
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// Matched case-insensitively; surrounding whitespace is ignored. Must not be blank.
-    #[cfg_attr(feature = "openapi", schema(example = "alice", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "alice",
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+        )
+    )]
     pub username: String,
     /// At most 1024 bytes (UTF-8).
     #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple", min_length = 1, max_length = 1024, format = Password))]
@@ -247,10 +259,7 @@ pub struct Credentials {
 impl Credentials {
     pub fn validate(&self) -> Result<(), AppError> {
         if self.username.trim().is_empty() || self.password.is_empty() {
-            return Err(AppError::bad_request(
-                "VALIDATION_FAILED",
-                "username and password must not be empty",
-            ));
+            return Err(AppError::bad_request("VALIDATION_FAILED", "username and password must not be empty"));
         }
         // No username has one, and PostgreSQL text cannot hold it (the lookup failed: a 500).
         if self.username.contains('\0') {
@@ -294,10 +303,7 @@ pub struct SessionStart {
 }
 
 pub trait UserStore: Send + Sync {
-    fn find_by_username(
-        &self,
-        username: &str,
-    ) -> impl Future<Output = Result<Option<UserRecord>, AppError>> + Send;
+    fn find_by_username(&self, username: &str) -> impl Future<Output = Result<Option<UserRecord>, AppError>> + Send;
 
     /// Records a successful login (and its session, if any) and queues its event in the
     /// outbox, in one transaction: all of it happens or none. `new_hash` upgrades the stored hash.
@@ -410,9 +416,7 @@ impl<U: UserStore, T: TokenStore> Identity<U, T> {
         // Registered first: a token the client receives is always known to the store. If the
         // transaction then fails, the orphan entry only expires.
         self.token_store.register(&token.claims).await?;
-        self.users
-            .complete_login(user.id, new_hash, session.as_ref(), crate::config::AUTH_EVENTS, &event)
-            .await?;
+        self.users.complete_login(user.id, new_hash, session.as_ref(), crate::config::AUTH_EVENTS, &event).await?;
         let session = session.zip(refresh_plain).map(|(s, plain)| (s.id, plain));
         Ok(LoginOutcome { user, token, event, session })
     }
@@ -465,7 +469,10 @@ pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AppError> {
 pub struct IntrospectionRequest {
     /// The access token to introspect. Anything that is not a currently valid token of this
     /// service (malformed, expired, revoked, empty) is simply reported inactive.
-    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")
+    )]
     pub token: String,
     /// Accepted and ignored: only access tokens are introspected.
     #[cfg_attr(feature = "openapi", schema(example = "access_token"))]
@@ -536,7 +543,11 @@ impl utoipa::PartialSchema for Introspection {
             .item(active(true))
             .item(Ref::from_schema_name(<IntrospectionDetails as utoipa::ToSchema>::name()));
         RefOr::T(Schema::OneOf(
-            OneOfBuilder::new().description(Some("RFC 7662 introspection response")).item(inactive).item(active).build(),
+            OneOfBuilder::new()
+                .description(Some("RFC 7662 introspection response"))
+                .item(inactive)
+                .item(active)
+                .build(),
         ))
     }
 }
@@ -619,7 +630,10 @@ impl From<&UserRecord> for UserSummary {
 pub struct AccessToken {
     /// HS256 JWT for `Authorization: Bearer`, registered in the token store until it expires
     /// or the user logs out.
-    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl")
+    )]
     pub token: String,
     pub token_type: TokenType,
     /// Seconds until the token expires (`JWT_TTL_SECONDS`, 3600 by default).
@@ -639,7 +653,10 @@ impl From<&IssuedToken> for AccessToken {
 #[serde(rename_all = "camelCase")]
 pub struct ApiLogin {
     /// HS256 JWT for `Authorization: Bearer`.
-    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl")
+    )]
     pub token: String,
     /// Seconds until the token expires.
     #[cfg_attr(feature = "openapi", schema(example = 3600))]
@@ -673,7 +690,10 @@ pub struct LoginSessionInfo {
 #[serde(rename_all = "camelCase")]
 pub struct SessionLogin {
     /// HS256 JWT for `Authorization: Bearer`, tied to the session (`sid` claim).
-    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl")
+    )]
     pub access_token: String,
     /// Opaque, single-use refresh token (43 characters, base64url); returned only here and by
     /// `POST /api/v1/auth/refresh`.
@@ -832,7 +852,13 @@ mod tests {
         let salt = parsed.salt.unwrap();
         let params = pbkdf2::Params { rounds: FAST, output_length: 32 };
         let theirs = Pbkdf2
-            .hash_password_customized(b"correct horse", Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()), None, params, salt)
+            .hash_password_customized(
+                b"correct horse",
+                Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()),
+                None,
+                params,
+                salt,
+            )
             .unwrap()
             .to_string();
         assert_eq!(theirs, ours);
@@ -976,7 +1002,10 @@ mod tests {
                 "session": { "id": session, "userAgent": "ua", "ip": null }, "user": user_json,
             })
         );
-        assert_eq!(serde_json::to_value(SessionLogout { session_id: None }).unwrap(), serde_json::json!({ "sessionId": null }));
+        assert_eq!(
+            serde_json::to_value(SessionLogout { session_id: None }).unwrap(),
+            serde_json::json!({ "sessionId": null })
+        );
         assert_eq!(serde_json::to_value(LoggedOut::new()).unwrap(), serde_json::json!({ "message": "logged out" }));
     }
 
@@ -1005,7 +1034,10 @@ impl Identity<crate::adapters::postgres::Postgres, crate::adapters::dynamodb::Dy
             token_store: crate::adapters::dynamodb::DynamoTokens::from_env(sdk)?,
             hasher: PasswordHasher::from_env()?,
             tokens: TokenService::new(JwtConfig::from_env()?),
-            refresh_ttl: std::time::Duration::from_secs(crate::config::parse_or("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600u64)?),
+            refresh_ttl: std::time::Duration::from_secs(crate::config::parse_or(
+                "REFRESH_TOKEN_TTL_SECONDS",
+                30 * 24 * 3600u64,
+            )?),
         })
     }
 }

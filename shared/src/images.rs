@@ -4,8 +4,8 @@
 //! `adapters::s3`, an in-memory one for unit tests).
 
 use crate::config;
-use crate::error::ConfigError;
 use crate::error::AppError;
+use crate::error::ConfigError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -310,10 +310,19 @@ pub enum PresignedMethod {
 #[serde(rename_all = "camelCase")]
 pub struct Image {
     /// The object key, chosen by the service (never the client's file name).
-    #[cfg_attr(feature = "openapi", schema(example = "images/8299999999999-0123456789abcdef.png", pattern = r"^images/[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "images/8299999999999-0123456789abcdef.png",
+            pattern = r"^images/[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"
+        )
+    )]
     pub key: String,
     /// Public URL of the image.
-    #[cfg_attr(feature = "openapi", schema(format = "uri", example = "https://images.example.com/images/8299999999999-0123456789abcdef.png"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = "uri", example = "https://images.example.com/images/8299999999999-0123456789abcdef.png")
+    )]
     pub url: String,
     /// Size in bytes.
     #[cfg_attr(feature = "openapi", schema(example = 48213))]
@@ -345,7 +354,10 @@ pub struct ImagePage {
     pub images: Vec<Image>,
     /// Pass back as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, pattern = r"^images/[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, pattern = r"^images/[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$")
+    )]
     pub next_cursor: Option<String>,
 }
 
@@ -366,8 +378,15 @@ pub struct PresignRequest {
     pub size: u64,
     /// The client's file name, kept as a label: one path segment, printable, 1-255 characters
     /// after trimming, no reserved names (else 400 INVALID_FILENAME).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255, example = "holiday.png",
-        pattern = r#"^[^\u0000-\u001f\u007f-\u009f/\\<>:"|?*]*[^\s\u0000-\u001f\u007f-\u009f/\\<>:"|?*][^\u0000-\u001f\u007f-\u009f/\\<>:"|?*]*$"#))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 255,
+            example = "holiday.png",
+            pattern = r#"^[^\u0000-\u001f\u007f-\u009f/\\<>:"|?*]*[^\s\u0000-\u001f\u007f-\u009f/\\<>:"|?*][^\u0000-\u001f\u007f-\u009f/\\<>:"|?*]*$"#
+        )
+    )]
     pub filename: Option<String>,
 }
 
@@ -378,7 +397,13 @@ pub struct PresignRequest {
 #[serde(rename_all = "camelCase")]
 pub struct PresignedUpload {
     /// The id to complete the upload with.
-    #[cfg_attr(feature = "openapi", schema(example = "8299999999999-0123456789abcdef.png", pattern = r"^[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "8299999999999-0123456789abcdef.png",
+            pattern = r"^[0-9]{13}-[0-9a-f]{16}\.(png|jpg|gif|webp)$"
+        )
+    )]
     pub upload_id: String,
     #[cfg_attr(feature = "openapi", schema(value_type = PresignedMethod))]
     pub method: &'static str,
@@ -412,12 +437,7 @@ impl<S: ImageStore> ImageService<S> {
         format!("{}/{key}", self.public_base_url)
     }
 
-    fn stored_object(
-        key: String,
-        bytes: bytes::Bytes,
-        format: ImageFormat,
-        original_name: Option<&str>,
-    ) -> NewObject {
+    fn stored_object(key: String, bytes: bytes::Bytes, format: ImageFormat, original_name: Option<&str>) -> NewObject {
         let mut metadata = BTreeMap::new();
         let mut content_disposition = None;
         if let Some(name) = original_name {
@@ -447,9 +467,7 @@ impl<S: ImageStore> ImageService<S> {
         let original_name = original_name.map(validate_filename).transpose()?;
         let now = Utc::now();
         let key = format!("{PUBLIC_PREFIX}{}", object_id(now, inspected.format));
-        self.store
-            .put(Self::stored_object(key.clone(), bytes, inspected.format, original_name.as_deref()))
-            .await?;
+        self.store.put(Self::stored_object(key.clone(), bytes, inspected.format, original_name.as_deref())).await?;
         Ok(Image {
             url: self.public_url(&key),
             key,
@@ -556,9 +574,8 @@ impl<S: ImageStore> ImageService<S> {
         // An empty object has no first byte to read (a ranged GET of it is a 416), and nothing
         // to sniff: `inspect` refuses it as EMPTY_FILE from its size alone.
         let head = if staged.size == 0 { Vec::new() } else { self.store.read_prefix(&staged_key, SNIFF_BYTES).await? };
-        let checked = inspect(&head, staged.size, self.policy.max_presigned_bytes, &self.policy).and_then(|i| {
-            if i.format == signed_format { Ok(i) } else { Err(mismatch(i.format, signed_format)) }
-        });
+        let checked = inspect(&head, staged.size, self.policy.max_presigned_bytes, &self.policy)
+            .and_then(|i| if i.format == signed_format { Ok(i) } else { Err(mismatch(i.format, signed_format)) });
         let inspected = match checked {
             Ok(i) => i,
             Err(refused) => {
@@ -567,7 +584,8 @@ impl<S: ImageStore> ImageService<S> {
             }
         };
         let original_name = staged.metadata.get(ORIGINAL_NAME_METADATA).and_then(|v| percent_decode_name(v));
-        let target = Self::stored_object(public_key.clone(), bytes::Bytes::new(), inspected.format, original_name.as_deref());
+        let target =
+            Self::stored_object(public_key.clone(), bytes::Bytes::new(), inspected.format, original_name.as_deref());
         self.store.copy(&staged_key, target).await?;
         self.store.delete(&staged_key).await?;
         let mut image = self.image_from_info(public_key, inspected.format, &staged);
@@ -577,11 +595,8 @@ impl<S: ImageStore> ImageService<S> {
     }
 
     fn image_from_info(&self, key: String, format: ImageFormat, info: &ObjectInfo) -> Image {
-        let uploaded_at = key
-            .strip_prefix(PUBLIC_PREFIX)
-            .and_then(parse_object_id)
-            .map(|(at, _)| at)
-            .unwrap_or_else(Utc::now);
+        let uploaded_at =
+            key.strip_prefix(PUBLIC_PREFIX).and_then(parse_object_id).map(|(at, _)| at).unwrap_or_else(Utc::now);
         Image {
             url: self.public_url(&key),
             key,
@@ -633,7 +648,12 @@ pub(crate) mod memory {
             self.insert(&o.key, o.bytes.to_vec(), o.content_type, o.metadata);
             Ok(())
         }
-        async fn list(&self, prefix: &str, after: Option<&str>, limit: i32) -> Result<(Vec<ListedObject>, bool), AppError> {
+        async fn list(
+            &self,
+            prefix: &str,
+            after: Option<&str>,
+            limit: i32,
+        ) -> Result<(Vec<ListedObject>, bool), AppError> {
             let objects = self.objects.lock().unwrap();
             let mut matching = objects
                 .iter()
@@ -702,7 +722,12 @@ mod tests {
     use super::*;
 
     fn policy() -> ImagePolicy {
-        ImagePolicy { max_bytes: 1024, max_presigned_bytes: 4096, max_pixels: 10_000, presign_ttl: Duration::from_secs(60) }
+        ImagePolicy {
+            max_bytes: 1024,
+            max_presigned_bytes: 4096,
+            max_pixels: 10_000,
+            presign_ttl: Duration::from_secs(60),
+        }
     }
 
     fn service() -> ImageService<MemoryStore> {
@@ -736,7 +761,8 @@ mod tests {
 
     #[test]
     fn file_names_are_labels_not_paths() {
-        for bad in ["../etc/passwd", "a/b.png", "a\\b.png", "..", "nul\0byte.png", "line\nbreak.png", "", "   ", "CON"] {
+        for bad in ["../etc/passwd", "a/b.png", "a\\b.png", "..", "nul\0byte.png", "line\nbreak.png", "", "   ", "CON"]
+        {
             assert_eq!(validate_filename(bad).unwrap_err().code(), "INVALID_FILENAME", "{bad:?}");
         }
         assert_eq!(validate_filename(&"a".repeat(256)).unwrap_err().code(), "INVALID_FILENAME");
@@ -782,9 +808,15 @@ mod tests {
         let svc = service();
         block_on(async {
             assert!(svc.upload(bytes::Bytes::from_static(b"GIF89a-not-really"), Some("x.gif"), None).await.is_err());
-            assert_eq!(svc.upload(samples::png().into(), Some("../x.png"), None).await.unwrap_err().code(), "INVALID_FILENAME");
+            assert_eq!(
+                svc.upload(samples::png().into(), Some("../x.png"), None).await.unwrap_err().code(),
+                "INVALID_FILENAME"
+            );
             let declared = Some(ImageFormat::Jpeg);
-            assert_eq!(svc.upload(samples::png().into(), None, declared).await.unwrap_err().code(), "CONTENT_TYPE_MISMATCH");
+            assert_eq!(
+                svc.upload(samples::png().into(), None, declared).await.unwrap_err().code(),
+                "CONTENT_TYPE_MISMATCH"
+            );
         });
         assert!(svc.store.keys().is_empty());
     }
@@ -805,7 +837,12 @@ mod tests {
             assert_eq!((again.key, created), (image.key, false));
 
             let liar = svc.presign("image/jpeg", 68, None).await.unwrap();
-            svc.store.insert(&format!("{STAGING_PREFIX}{}", liar.upload_id), samples::png(), "image/jpeg", BTreeMap::new());
+            svc.store.insert(
+                &format!("{STAGING_PREFIX}{}", liar.upload_id),
+                samples::png(),
+                "image/jpeg",
+                BTreeMap::new(),
+            );
             assert_eq!(svc.complete(&liar.upload_id).await.unwrap_err().code(), "CONTENT_TYPE_MISMATCH");
             assert_eq!(svc.store.keys().len(), 1, "the refused upload was deleted");
 

@@ -13,29 +13,29 @@ pub mod ratelimit;
 
 #[cfg(feature = "identity")]
 pub mod identity;
-#[cfg(feature = "sessions")]
-pub mod sessions;
 #[cfg(feature = "images")]
 pub mod images;
+#[cfg(feature = "sessions")]
+pub mod sessions;
 #[cfg(feature = "tenants")]
 pub mod tenants;
 
-#[cfg(feature = "http")]
-pub mod cors;
-#[cfg(feature = "http")]
-pub mod http;
-#[cfg(feature = "soap")]
-pub mod soap;
-#[cfg(feature = "validation")]
-pub mod validation;
+#[cfg(feature = "apidocs")]
+pub mod apidocs;
 #[cfg(feature = "chat")]
 pub mod chat;
 #[cfg(feature = "consumer")]
 pub mod consumer;
+#[cfg(feature = "http")]
+pub mod cors;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "openapi")]
 pub mod openapi;
-#[cfg(feature = "apidocs")]
-pub mod apidocs;
+#[cfg(feature = "soap")]
+pub mod soap;
+#[cfg(feature = "validation")]
+pub mod validation;
 
 pub mod adapters;
 

@@ -88,11 +88,13 @@ pub(crate) const WITHOUT_NUL: &str = r"^[^\u0000]*$";
 /// The schema `name`: any JSON value, whose object keys at any depth have no NUL and, with
 /// `strings_without_nul`, whose strings neither. utoipa derives `serde_json::Value` as "any"; the
 /// routes that store free-form JSON refuse NUL where their store cannot hold it (400).
-pub(crate) fn json_value(name: &str, description: &str, strings_without_nul: bool) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+pub(crate) fn json_value(
+    name: &str,
+    description: &str,
+    strings_without_nul: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
     use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Ref, Type};
-    let string = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(strings_without_nul.then_some(WITHOUT_NUL));
+    let string = ObjectBuilder::new().schema_type(Type::String).pattern(strings_without_nul.then_some(WITHOUT_NUL));
     AnyOfBuilder::new()
         .item(ObjectBuilder::new().schema_type(Type::Null))
         .item(ObjectBuilder::new().schema_type(Type::Boolean))
@@ -105,7 +107,10 @@ pub(crate) fn json_value(name: &str, description: &str, strings_without_nul: boo
 }
 
 /// An object whose keys are `keys` (a string schema) and whose values are the schema `values`.
-pub(crate) fn json_object(values: &str, keys: utoipa::openapi::schema::ObjectBuilder) -> utoipa::openapi::schema::ObjectBuilder {
+pub(crate) fn json_object(
+    values: &str,
+    keys: utoipa::openapi::schema::ObjectBuilder,
+) -> utoipa::openapi::schema::ObjectBuilder {
     use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
     ObjectBuilder::new()
         .schema_type(Type::Object)
@@ -116,7 +121,13 @@ pub(crate) fn json_object(values: &str, keys: utoipa::openapi::schema::ObjectBui
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Root::openapi();
-    for part in [auth::Doc::openapi(), images::Doc::openapi(), tenants::Doc::openapi(), chat::Doc::openapi(), docs::Doc::openapi()] {
+    for part in [
+        auth::Doc::openapi(),
+        images::Doc::openapi(),
+        tenants::Doc::openapi(),
+        chat::Doc::openapi(),
+        docs::Doc::openapi(),
+    ] {
         doc.merge(part);
     }
     doc
@@ -188,7 +199,8 @@ mod tests {
     #[test]
     fn every_operation_is_complete() {
         let doc = doc();
-        let tags: BTreeSet<&str> = doc["tags"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+        let tags: BTreeSet<&str> =
+            doc["tags"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
         let mut ids = BTreeSet::new();
         let mut problems = Vec::new();
         for (method, path, op) in operations(&doc) {
@@ -231,10 +243,8 @@ mod tests {
                 .filter(|p| p["in"] == "path")
                 .filter_map(|p| p["name"].as_str())
                 .collect();
-            let in_path: BTreeSet<&str> = path
-                .split('/')
-                .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-                .collect();
+            let in_path: BTreeSet<&str> =
+                path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')).collect();
             if declared != in_path {
                 problems.push(format!("{at}: path parameters {in_path:?}, declared {declared:?}"));
             }

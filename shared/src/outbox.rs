@@ -49,12 +49,20 @@ async fn deliver_one<S: OutboxStore, P: EventPublisher>(store: &S, publisher: &P
 
 /// Called by a handler right after its transaction committed. Never fails the request:
 /// the event is already safe in the outbox.
-pub async fn deliver_committed<S: OutboxStore, P: EventPublisher>(store: &S, publisher: &P, entry: OutboxEntry) -> bool {
+pub async fn deliver_committed<S: OutboxStore, P: EventPublisher>(
+    store: &S,
+    publisher: &P,
+    entry: OutboxEntry,
+) -> bool {
     deliver_one(store, publisher, &entry).await
 }
 
 /// One run of the relay: drains the outbox in batches until it is empty or a whole batch fails.
-pub async fn relay<S: OutboxStore, P: EventPublisher>(store: &S, publisher: &P, batch: i64) -> Result<DeliveryReport, AppError> {
+pub async fn relay<S: OutboxStore, P: EventPublisher>(
+    store: &S,
+    publisher: &P,
+    batch: i64,
+) -> Result<DeliveryReport, AppError> {
     let mut report = DeliveryReport::default();
     loop {
         let entries = store.claim_pending(batch).await?;

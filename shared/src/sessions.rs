@@ -111,7 +111,15 @@ pub struct CreateSession {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateSession {
     /// The session to touch (1 to 64 characters, not blank).
-    #[cfg_attr(feature = "openapi", schema(example = "0194c3a0-7b1e-7c3d-9f2a-5b6c7d8e9f01", min_length = 1, max_length = 64, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "0194c3a0-7b1e-7c3d-9f2a-5b6c7d8e9f01",
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+        )
+    )]
     pub session_id: String,
     /// Merged key by key into the session's metadata: a JSON object of at most 4 KiB whose
     /// keys are not empty, do not start with `$` and contain no `.`; null or absent changes nothing.
@@ -309,20 +317,31 @@ pub fn parse_user_id(raw: Option<&str>) -> Result<i64, AppError> {
 const MAX_METADATA_BYTES: usize = 4 * 1024;
 
 /// Session metadata: a JSON object of at most 4 KiB.
-pub fn validate_metadata(value: Option<serde_json::Value>) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+pub fn validate_metadata(
+    value: Option<serde_json::Value>,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(serde_json::Map::new()),
         Some(serde_json::Value::Object(map)) => {
             let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
             if size > MAX_METADATA_BYTES {
-                return Err(AppError::bad_request("VALIDATION_FAILED", format!("metadata is limited to {MAX_METADATA_BYTES} bytes")));
+                return Err(AppError::bad_request(
+                    "VALIDATION_FAILED",
+                    format!("metadata is limited to {MAX_METADATA_BYTES} bytes"),
+                ));
             }
             if map.keys().any(|k| k.starts_with('$') || k.contains('.') || k.is_empty()) {
-                return Err(AppError::bad_request("VALIDATION_FAILED", "metadata keys may not be empty, start with '$' or contain '.'"));
+                return Err(AppError::bad_request(
+                    "VALIDATION_FAILED",
+                    "metadata keys may not be empty, start with '$' or contain '.'",
+                ));
             }
             // A BSON key is a C string: MongoDB cannot store one with NUL, at any depth.
             if map.iter().any(|(k, v)| k.contains('\0') || key_with_nul(v)) {
-                return Err(AppError::bad_request("VALIDATION_FAILED", "metadata keys may not contain the NUL character (\\u0000)"));
+                return Err(AppError::bad_request(
+                    "VALIDATION_FAILED",
+                    "metadata keys may not contain the NUL character (\\u0000)",
+                ));
             }
             Ok(map)
         }
@@ -451,10 +470,7 @@ mod tests {
         let lc = last_connection(&Users, &store, "alice", now).await.unwrap();
         assert_eq!(lc.relative, "5 minutes ago");
         assert!(lc.last_connection.ends_with('Z'));
-        assert_eq!(
-            DateTime::parse_from_rfc3339(&lc.last_connection).unwrap().timestamp(),
-            e.occurred_at.timestamp()
-        );
+        assert_eq!(DateTime::parse_from_rfc3339(&lc.last_connection).unwrap().timestamp(), e.occurred_at.timestamp());
     }
 
     #[tokio::test]
@@ -516,7 +532,14 @@ mod tests {
 
 /// What the session API functions share: token checking (same tokens and revocation as
 /// identity) and the session store.
-#[cfg(all(feature = "http", feature = "identity", feature = "postgres", feature = "dynamodb", feature = "mongo", feature = "sqs"))]
+#[cfg(all(
+    feature = "http",
+    feature = "identity",
+    feature = "postgres",
+    feature = "dynamodb",
+    feature = "mongo",
+    feature = "sqs"
+))]
 pub mod api {
     use crate::adapters::{aws::sdk_config, dynamodb::DynamoTokens, mongo::Mongo, postgres::Postgres, sqs::Sqs};
     use crate::config::{QueueConfig, SESSION_EVENTS, dependency_timeout};
@@ -557,7 +580,12 @@ pub mod api {
         /// The event is put in the PostgreSQL outbox *before* the change — MongoDB and
         /// PostgreSQL share no transaction — and discarded if the change fails or `announce`
         /// says there is nothing to tell; so an accepted change is never left unannounced.
-        pub async fn with_event<T, F, Fut>(&self, event: EventEnvelope, change: F, announce: impl Fn(&T) -> bool) -> Result<T, AppError>
+        pub async fn with_event<T, F, Fut>(
+            &self,
+            event: EventEnvelope,
+            change: F,
+            announce: impl Fn(&T) -> bool,
+        ) -> Result<T, AppError>
         where
             F: FnOnce() -> Fut,
             Fut: Future<Output = Result<T, AppError>>,
@@ -584,7 +612,8 @@ pub mod api {
 
         pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
             let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
-            let user_id = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+            let user_id =
+                claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
             Ok(Caller { claims, user_id })
         }
 

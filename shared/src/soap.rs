@@ -143,10 +143,8 @@ fn check_media_type(content_type: Option<&str>) -> Result<(), AppError> {
     let Some(ct) = content_type else { return Ok(()) };
     let mut parts = ct.split(';');
     let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-    let unsupported = |message: &str| AppError::UnsupportedMediaType {
-        code: "UNSUPPORTED_MEDIA_TYPE",
-        message: message.to_string(),
-    };
+    let unsupported =
+        |message: &str| AppError::UnsupportedMediaType { code: "UNSUPPORTED_MEDIA_TYPE", message: message.to_string() };
     if essence != "text/xml" && essence != "application/xml" {
         return Err(unsupported("expected Content-Type: text/xml; charset=utf-8 (SOAP 1.1)"));
     }
@@ -225,7 +223,9 @@ fn resolve_reference(name: &str) -> Result<char, AppError> {
         "amp" => Ok('&'),
         "quot" => Ok('"'),
         "apos" => Ok('\''),
-        _ => Err(malformed(format!("undefined entity &{name}; (entities other than the XML predefined ones are not accepted)"))),
+        _ => Err(malformed(format!(
+            "undefined entity &{name}; (entities other than the XML predefined ones are not accepted)"
+        ))),
     }
 }
 
@@ -238,11 +238,7 @@ fn is_xml_char(c: char) -> bool {
 /// [`USERS_NS`], itself holding each of `fields` exactly once (any order; the field elements may
 /// be in [`USERS_NS`] or unqualified), and returns the fields' text in the order of `fields`.
 /// Prefixes are free: only the namespaces they are bound to count.
-pub fn parse_envelope<const N: usize>(
-    xml: &[u8],
-    operation: &str,
-    fields: [&str; N],
-) -> Result<[String; N], AppError> {
+pub fn parse_envelope<const N: usize>(xml: &[u8], operation: &str, fields: [&str; N]) -> Result<[String; N], AppError> {
     check_size(xml)?;
     let text = std::str::from_utf8(xml).map_err(|_| malformed("the request is not UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -518,9 +514,7 @@ fn must_understand(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<b
     for attr in start.attributes() {
         let attr = attr.map_err(|e| malformed(format!("bad attribute: {e}")))?;
         let (ns, local) = reader.resolver().resolve_attribute(attr.key);
-        if local.as_ref() == "mustUnderstand"
-            && matches!(ns, ResolveResult::Bound(n) if n.0 == ENVELOPE_NS)
-        {
+        if local.as_ref() == "mustUnderstand" && matches!(ns, ResolveResult::Bound(n) if n.0 == ENVELOPE_NS) {
             return Ok(attribute_value(&attr)?.trim() == "1");
         }
     }
@@ -553,8 +547,7 @@ fn envelope(body: impl FnOnce(&mut Writer<Vec<u8>>) -> std::io::Result<()>) -> s
     let mut w = Writer::new(Vec::with_capacity(512));
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.write_event(Event::Start(
-        BytesStart::new("soap:Envelope")
-            .with_attributes([("xmlns:soap", ENVELOPE_NS), ("xmlns:tns", USERS_NS)]),
+        BytesStart::new("soap:Envelope").with_attributes([("xmlns:soap", ENVELOPE_NS), ("xmlns:tns", USERS_NS)]),
     ))?;
     w.write_event(Event::Start(BytesStart::new("soap:Body")))?;
     body(&mut w)?;
@@ -971,7 +964,9 @@ mod tests {
         // The right local names in the wrong namespaces are refused.
         let wrong_ns = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:RegisterUser xmlns:m="urn:someone-else"><username>bob</username><email>a@x.io</email><password>pw</password></m:RegisterUser></soap:Body></soap:Envelope>"#;
         assert_eq!(code(wrong_ns), INVALID_SOAP_REQUEST);
-        let field_wrong_ns = register_xml(r#"<x:username xmlns:x="urn:other">bob</x:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>"#);
+        let field_wrong_ns = register_xml(
+            r#"<x:username xmlns:x="urn:other">bob</x:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>"#,
+        );
         assert_eq!(code(&field_wrong_ns), INVALID_SOAP_REQUEST);
         let body_wrong_ns = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:o="urn:other"><o:Body/></soap:Envelope>"#;
         assert_eq!(code(body_wrong_ns), INVALID_SOAP_REQUEST);
@@ -989,7 +984,8 @@ mod tests {
         assert_eq!(e, "a@example.com");
         assert_eq!(p, "<&>\"'AB\u{e9}");
         // Empty and self-closed fields are present but empty (validation decides about them).
-        let [u, ..] = parse(&register_xml("<tns:username/><tns:email></tns:email><tns:password>x</tns:password>")).unwrap();
+        let [u, ..] =
+            parse(&register_xml("<tns:username/><tns:email></tns:email><tns:password>x</tns:password>")).unwrap();
         assert_eq!(u, "");
         // A byte-order mark is fine.
         assert!(parse(&format!("\u{feff}{}", register_xml(ALICE))).is_ok());
@@ -999,8 +995,10 @@ mod tests {
     fn doctype_is_refused_before_anything_is_declared_or_fetched() {
         let xxe = format!(
             "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n{}",
-            register_xml("<tns:username>&e;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>")
-                .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+            register_xml(
+                "<tns:username>&e;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>"
+            )
+            .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         );
         assert_eq!(code(&xxe), XML_DOCTYPE_FORBIDDEN);
 
@@ -1026,7 +1024,9 @@ mod tests {
 
     #[test]
     fn undefined_entities_are_errors_never_text() {
-        let xml = register_xml("<tns:username>&xxe;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>");
+        let xml = register_xml(
+            "<tns:username>&xxe;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>",
+        );
         assert_eq!(code(&xml), MALFORMED_XML);
         let in_attribute = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" a="&xxe;"><soap:Body/></soap:Envelope>"#;
         assert_eq!(code(in_attribute), MALFORMED_XML);
@@ -1050,21 +1050,23 @@ mod tests {
         ] {
             assert_eq!(code(xml), MALFORMED_XML, "{xml}");
         }
-        assert_eq!(
-            parse_envelope(b"<a>\xff\xfe</a>", "RegisterUser", FIELDS).unwrap_err().code(),
-            MALFORMED_XML
-        );
+        assert_eq!(parse_envelope(b"<a>\xff\xfe</a>", "RegisterUser", FIELDS).unwrap_err().code(), MALFORMED_XML);
         assert_eq!(code("  \n "), "EMPTY_BODY");
     }
 
     #[test]
     fn wrong_envelopes_and_operations_are_invalid_soap_requests() {
         let env = |body: &str| {
-            format!(r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:rust-lambda:users">{body}</soap:Envelope>"#)
+            format!(
+                r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:rust-lambda:users">{body}</soap:Envelope>"#
+            )
         };
         let op = format!("<tns:RegisterUser>{ALICE}</tns:RegisterUser>");
         let cases = [
-            ("root is not an Envelope".to_string(), format!("<tns:RegisterUser xmlns:tns=\"urn:rust-lambda:users\">{ALICE}</tns:RegisterUser>")),
+            (
+                "root is not an Envelope".to_string(),
+                format!("<tns:RegisterUser xmlns:tns=\"urn:rust-lambda:users\">{ALICE}</tns:RegisterUser>"),
+            ),
             ("no Body".into(), env("")),
             ("only a Header".into(), env("<soap:Header/>")),
             ("empty Body".into(), env("<soap:Body/>")),
@@ -1093,13 +1095,21 @@ mod tests {
                 r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="urn:rust-lambda:users"><soap:Header>{header}</soap:Header><soap:Body><tns:RegisterUser>{ALICE}</tns:RegisterUser></soap:Body></soap:Envelope>"#
             )
         };
-        assert!(parse(&with_header("<w:Security xmlns:w=\"urn:x\">text<w:Token>t</w:Token><![CDATA[x]]></w:Security>")).is_ok());
+        assert!(
+            parse(&with_header("<w:Security xmlns:w=\"urn:x\">text<w:Token>t</w:Token><![CDATA[x]]></w:Security>"))
+                .is_ok()
+        );
         assert!(parse(&with_header("<w:Trace xmlns:w=\"urn:x\" soap:mustUnderstand=\"0\"/>")).is_ok());
         // An attribute that is merely *named* mustUnderstand, outside the SOAP namespace, does not count.
         assert!(parse(&with_header("<w:Trace xmlns:w=\"urn:x\" mustUnderstand=\"1\"/>")).is_ok());
-        assert_eq!(code(&with_header("<w:Security xmlns:w=\"urn:x\" soap:mustUnderstand=\"1\"/>")), SOAP_MUST_UNDERSTAND);
         assert_eq!(
-            code(&with_header("<w:S xmlns:w=\"urn:x\" xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\" e:mustUnderstand=\" 1 \"/>")),
+            code(&with_header("<w:Security xmlns:w=\"urn:x\" soap:mustUnderstand=\"1\"/>")),
+            SOAP_MUST_UNDERSTAND
+        );
+        assert_eq!(
+            code(&with_header(
+                "<w:S xmlns:w=\"urn:x\" xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\" e:mustUnderstand=\" 1 \"/>"
+            )),
             SOAP_MUST_UNDERSTAND
         );
         let deep = format!("{}{}", "<w:a xmlns:w=\"urn:x\">".repeat(40), "</w:a>".repeat(40));
@@ -1120,7 +1130,13 @@ mod tests {
         let body = register_xml(ALICE);
         let ok = |headers: &[(&str, &str)]| register_user(&req("POST", "/register", headers, &body));
         assert_eq!(ok(&[("content-type", "text/xml; charset=utf-8")]).unwrap().username, "alice");
-        assert!(ok(&[("content-type", "text/xml; charset=\"UTF-8\""), ("soapaction", "\"urn:rust-lambda:users#RegisterUser\"")]).is_ok());
+        assert!(
+            ok(&[
+                ("content-type", "text/xml; charset=\"UTF-8\""),
+                ("soapaction", "\"urn:rust-lambda:users#RegisterUser\"")
+            ])
+            .is_ok()
+        );
         assert!(ok(&[("content-type", "application/xml"), ("soapaction", "\"\"")]).is_ok());
         assert!(ok(&[]).is_ok());
         for ct in ["application/json", "application/soap+xml", "text/xml; charset=iso-8859-1"] {
@@ -1210,10 +1226,18 @@ mod tests {
             (AppError::not_found("USER_NOT_FOUND", "no such user"), 404, "soap:Client"),
             (AppError::conflict("USERNAME_TAKEN", "taken"), 409, "soap:Client"),
             (AppError::PayloadTooLarge { code: "PAYLOAD_TOO_LARGE", message: "big".into() }, 413, "soap:Client"),
-            (AppError::UnsupportedMediaType { code: "UNSUPPORTED_MEDIA_TYPE", message: "xml".into() }, 415, "soap:Client"),
+            (
+                AppError::UnsupportedMediaType { code: "UNSUPPORTED_MEDIA_TYPE", message: "xml".into() },
+                415,
+                "soap:Client",
+            ),
             (AppError::forbidden("CORS_ORIGIN_FORBIDDEN", "no"), 403, "soap:Client"),
             (AppError::bad_request(SOAP_VERSION_MISMATCH, "1.2"), 400, "soap:VersionMismatch"),
-            (AppError::unavailable(crate::Dependency::Postgres, "connection refused (os error 111)"), 503, "soap:Server"),
+            (
+                AppError::unavailable(crate::Dependency::Postgres, "connection refused (os error 111)"),
+                503,
+                "soap:Server",
+            ),
             (AppError::internal("db password is hunter2"), 500, "soap:Server"),
         ];
         for (err, status, faultcode) in cases {
@@ -1262,7 +1286,8 @@ mod tests {
         assert_eq!(endpoint_address(&req("GET", "/register?wsdl", &[], "")), "http://localhost/register");
         let local = req("GET", "http://127.0.0.1:9000/user/soap?wsdl", &[("host", "127.0.0.1:9000")], "");
         assert_eq!(endpoint_address(&local), "http://127.0.0.1:9000/user/soap");
-        let proxied = req("GET", "/user/soap", &[("host", "127.0.0.1.example.com"), ("x-forwarded-proto", "https")], "");
+        let proxied =
+            req("GET", "/user/soap", &[("host", "127.0.0.1.example.com"), ("x-forwarded-proto", "https")], "");
         assert_eq!(endpoint_address(&proxied), "https://127.0.0.1.example.com/user/soap");
     }
 
@@ -1301,13 +1326,19 @@ mod tests {
             }
             let tns = |v: &str| v.strip_prefix("tns:").unwrap_or_else(|| panic!("{v} is not a tns: QName")).to_string();
             match (ns.as_str(), local.as_str()) {
-                (WSDL_NS, "message") => { defined.entry("message").or_default().insert(attrs["name"].clone()); }
-                (WSDL_NS, "portType") => { defined.entry("portType").or_default().insert(attrs["name"].clone()); }
+                (WSDL_NS, "message") => {
+                    defined.entry("message").or_default().insert(attrs["name"].clone());
+                }
+                (WSDL_NS, "portType") => {
+                    defined.entry("portType").or_default().insert(attrs["name"].clone());
+                }
                 (WSDL_NS, "binding") => {
                     defined.entry("binding").or_default().insert(attrs["name"].clone());
                     refs.push(("portType", tns(&attrs["type"])));
                 }
-                (WSDL_NS, "input" | "output" | "fault") if attrs.contains_key("message") => refs.push(("message", tns(&attrs["message"]))),
+                (WSDL_NS, "input" | "output" | "fault") if attrs.contains_key("message") => {
+                    refs.push(("message", tns(&attrs["message"])))
+                }
                 (WSDL_NS, "part") if attrs.contains_key("element") => refs.push(("element", tns(&attrs["element"]))),
                 (WSDL_NS, "port") => refs.push(("binding", tns(&attrs["binding"]))),
                 ("http://www.w3.org/2001/XMLSchema", "element") if attrs.contains_key("name") => {
@@ -1324,7 +1355,10 @@ mod tests {
             }
         }
         for (kind, name) in refs {
-            assert!(defined.get(kind).is_some_and(|d| d.contains(&name)), "{kind} tns:{name} is referenced but not defined");
+            assert!(
+                defined.get(kind).is_some_and(|d| d.contains(&name)),
+                "{kind} tns:{name} is referenced but not defined"
+            );
         }
         addresses
     }

@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::time::Duration;
 
+#[cfg(all(feature = "http", feature = "postgres", feature = "dynamodb"))]
+pub mod api;
 pub mod cache;
 #[cfg(feature = "postgres")]
 pub mod pools;
 #[cfg(feature = "postgres")]
 pub mod records;
-#[cfg(all(feature = "http", feature = "postgres", feature = "dynamodb"))]
-pub mod api;
 
 pub use cache::{CacheStats, LayeredCache, SharedCache};
 
@@ -210,14 +210,10 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
             return Err(auth_failed("the token is invalid, expired or revoked"));
         }
         let subject = info.sub.ok_or_else(|| auth_failed("the token has no subject"))?;
-        let tenant = info
-            .tenant_id
-            .as_deref()
-            .map(TenantId::parse)
-            .transpose()
-            .ok()
-            .flatten()
-            .ok_or_else(|| AppError::forbidden("TENANT_ACCESS_DENIED", "the token does not belong to any tenant"))?;
+        let tenant =
+            info.tenant_id.as_deref().map(TenantId::parse).transpose().ok().flatten().ok_or_else(|| {
+                AppError::forbidden("TENANT_ACCESS_DENIED", "the token does not belong to any tenant")
+            })?;
         Ok(Caller { subject, username: info.username, role: info.role.unwrap_or_else(|| "user".into()), tenant })
     }
 
@@ -229,14 +225,18 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
             None => {
                 let config = self.directory.find(id).await?;
                 // An unknown tenant is remembered briefly only, so a new tenant works within a minute.
-                let ttl = if config.is_some() { self.policy.tenant_ttl } else { self.policy.tenant_ttl.min(UNKNOWN_TENANT_TTL) };
+                let ttl = if config.is_some() {
+                    self.policy.tenant_ttl
+                } else {
+                    self.policy.tenant_ttl.min(UNKNOWN_TENANT_TTL)
+                };
                 self.cache.put(&key, &config, ttl).await;
                 config
             }
         };
-        config
-            .filter(|c| c.active)
-            .ok_or_else(|| AppError::not_found("TENANT_NOT_FOUND", format!("tenant '{id}' does not exist or is disabled")))
+        config.filter(|c| c.active).ok_or_else(|| {
+            AppError::not_found("TENANT_NOT_FOUND", format!("tenant '{id}' does not exist or is disabled"))
+        })
     }
 
     /// The full check, in the order that reveals least: token, tenant match, rate, tenant.
@@ -438,7 +438,11 @@ mod tests {
         introspector.tokens.lock().unwrap().insert("tok-off".into(), token("4", "off", 10_000));
         TenantAccess {
             introspector,
-            directory: FakeDirectory(vec![tenant("acme", true, 3), tenant("globex", true, 100), tenant("off", false, 100)]),
+            directory: FakeDirectory(vec![
+                tenant("acme", true, 3),
+                tenant("globex", true, 100),
+                tenant("off", false, 100),
+            ]),
             cache: LayeredCache::new(MemoryShared::default(), 1000),
             limiter: RateLimiter::new(FakeCounter::default()),
             policy: CachePolicy { token_ttl: Duration::from_secs(ttl), tenant_ttl: Duration::from_secs(3600) },

@@ -27,7 +27,8 @@ fn quoted_name(message: &str) -> Option<&str> {
 pub fn deserialize<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let value = deserialize_any(bytes)?;
     // A struct read from an array of its fields: see http::require_object.
-    http::require_object(bytes).map_err(|_| invalid(FieldErrors::from([("body".to_string(), vec!["must be a JSON object".to_string()])])))?;
+    http::require_object(bytes)
+        .map_err(|_| invalid(FieldErrors::from([("body".to_string(), vec!["must be a JSON object".to_string()])])))?;
     Ok(value)
 }
 
@@ -158,7 +159,8 @@ mod tests {
     }
 
     fn fields(body: &str) -> FieldErrors {
-        let result = deserialize::<NewSession>(body.as_bytes()).and_then(|v| v.validate().map_err(|e| invalid(flatten(&e))));
+        let result =
+            deserialize::<NewSession>(body.as_bytes()).and_then(|v| v.validate().map_err(|e| invalid(flatten(&e))));
         match result {
             Err(AppError::Invalid { fields, .. }) => fields,
             other => panic!("expected field errors for {body}, got {other:?}"),
@@ -173,7 +175,10 @@ mod tests {
         let both = fields(r#"{"title": "far too long a title", "priority": 9}"#);
         assert_eq!(both["title"], ["must be 1 to 10 characters"]);
         assert_eq!(both["priority"], ["must be between 1 and 5"]);
-        assert_eq!(fields(r#"{"title": "ok", "vendor": {"email": "nope"}}"#)["vendor.email"], ["must be an email address"]);
+        assert_eq!(
+            fields(r#"{"title": "ok", "vendor": {"email": "nope"}}"#)["vendor.email"],
+            ["must be an email address"]
+        );
         assert_eq!(fields(r#"{"title": "ok", "vendor": {"email": "a@b.c", "x": 1}}"#)["vendor.x"], ["is not allowed"]);
         assert_eq!(fields(r#""just text""#).keys().collect::<Vec<_>>(), ["body"]);
     }

@@ -1,10 +1,10 @@
 //! GET /api/health — the bookstore auth service's dependencies: PostgreSQL and the token store.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::health::{HealthReport, check};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 use std::time::Duration;
 
 struct State {

@@ -1,10 +1,10 @@
 //! POST /api/auth/login — seed 002's login: a JWT stored in the token store with a TTL, and the user.
 
+use shared::AppError;
 use shared::config::AUTH_EVENTS;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{ApiLogin, Credentials, api::AuthApi};
 use shared::outbox::OutboxEntry;
-use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;

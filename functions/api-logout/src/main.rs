@@ -1,9 +1,9 @@
 //! POST /api/auth/logout — deletes the bearer's token from the token store (seed 002): it stops
 //! working everywhere at once. Queues `UserLoggedOut`.
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{LoggedOut, api::AuthApi};
-use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;

@@ -1,11 +1,11 @@
 //! POST /api/auth/register — JSON registration (seed 002); `UserRegistered` to `user-events`.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, dependency_timeout};
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{PasswordHasher, RegisteredUser, Registration, register};
 use shared::outbox::deliver_committed;
-use shared::AppError;
 
 struct State {
     db: Postgres,
@@ -24,6 +24,10 @@ async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let sdk = sdk_config(dependency_timeout()?).await;
-    let state = State { db: Postgres::from_env()?, queue: Sqs::new(&sdk, QueueConfig::from_env()), hasher: PasswordHasher::from_env()? };
+    let state = State {
+        db: Postgres::from_env()?,
+        queue: Sqs::new(&sdk, QueueConfig::from_env()),
+        hasher: PasswordHasher::from_env()?,
+    };
     http::serve(|req| handle(&state, req)).await
 }

@@ -1,10 +1,10 @@
 //! GET /auth/health — the auth service's dependencies: PostgreSQL and the `auth-events` queue.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{AUTH_EVENTS, QueueConfig, dependency_timeout};
 use shared::health::{HealthReport, check};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 use std::time::Duration;
 
 struct State {
@@ -14,10 +14,8 @@ struct State {
 }
 
 async fn handle(state: &State, _req: Request) -> Result<Response<Body>, AppError> {
-    let (db, queue) = tokio::join!(
-        check(state.deadline, state.db.ping()),
-        check(state.deadline, state.queue.ping(AUTH_EVENTS)),
-    );
+    let (db, queue) =
+        tokio::join!(check(state.deadline, state.db.ping()), check(state.deadline, state.queue.ping(AUTH_EVENTS)),);
     let report = HealthReport::new("auth", [("postgres", db), ("sqs", queue)]);
     Ok(http::json(report.http_status(), &report))
 }

@@ -2,11 +2,11 @@
 //! (`"kind": "media", "mediaUrl", "mediaType"`, optional caption) message in a chat session the
 //! caller may see; 201 in the envelope.
 
+use shared::AppError;
 use shared::chat::messages::NewMessage;
 use shared::chat::{ChatApi, MAX_BODY_BYTES};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,9 +1,9 @@
 //! GET /api/v1/messages?sessionId= — seed 004: a session's messages in chronological order,
 //! paginated (`?limit=`, `?cursor=`).
 
+use shared::AppError;
 use shared::chat::{ChatApi, page_params};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

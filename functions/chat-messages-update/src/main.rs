@@ -1,11 +1,11 @@
 //! PUT /api/v1/messages/{id} — seed 004: edits a text message (`{"text": …}`; its sender or an
 //! admin), marking it edited.
 
+use shared::AppError;
 use shared::chat::messages::EditMessage;
 use shared::chat::{ChatApi, MAX_BODY_BYTES, path_id};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,11 +1,11 @@
 //! POST /api/v1/sellers — seed 004: registers a seller for a chat session the caller may see,
 //! `{"sessionId", "name", "product", "priceCents", "currency"}`; a seller lists a product once per session (409 SELLER_PRODUCT_EXISTS).
 
+use shared::AppError;
 use shared::chat::business::SellerInput;
 use shared::chat::{ChatApi, MAX_BODY_BYTES};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,8 +1,8 @@
 //! GET /api/v1/sellers/{id} — seed 004: one seller of a chat session the caller may see.
 
+use shared::AppError;
 use shared::chat::{ChatApi, path_id};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,9 +1,9 @@
 //! GET /api/v1/sellers?sessionId= — seed 004: a chat session's sellers and their products, in
 //! the order they were added, paginated (`?limit=`, `?cursor=`).
 
+use shared::AppError;
 use shared::chat::{ChatApi, page_params};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

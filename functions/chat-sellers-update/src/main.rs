@@ -1,11 +1,11 @@
 //! PUT /api/v1/sellers/{id} — seed 004: replaces a seller's details (same body as POST
 //! without `sessionId`: a seller stays with its session).
 
+use shared::AppError;
 use shared::chat::business::SellerInput;
 use shared::chat::{ChatApi, MAX_BODY_BYTES, path_id};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,10 +1,10 @@
 //! POST /api/v1/sessions — seed 004: a new chat session `{"title": …}` for the caller; 201 in
 //! the seed's envelope.
 
+use shared::AppError;
 use shared::chat::{ChatApi, MAX_BODY_BYTES, SessionInput};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

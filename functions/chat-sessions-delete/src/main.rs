@@ -1,9 +1,9 @@
 //! DELETE /api/v1/sessions/{id} — seed 004: deletes a chat session with its messages, vendor
 //! and sellers (owner or admin, 404 otherwise).
 
+use shared::AppError;
 use shared::chat::{ChatApi, Deleted, path_id};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

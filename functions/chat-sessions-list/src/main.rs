@@ -1,9 +1,9 @@
 //! GET /api/v1/sessions — seed 004: the caller's chat sessions, newest first, paginated
 //! (`?limit=`, `?cursor=`); an admin may pass `?userId=` for another user's.
 
+use shared::AppError;
 use shared::chat::{ChatApi, page_params};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,10 +1,10 @@
 //! PUT /api/v1/sessions/{id} — seed 004's title management: renames a chat session
 //! (`{"title": …}`; owner or admin, 404 otherwise).
 
+use shared::AppError;
 use shared::chat::{ChatApi, MAX_BODY_BYTES, SessionInput, path_id};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

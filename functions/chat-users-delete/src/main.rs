@@ -1,9 +1,9 @@
 //! DELETE /api/v1/users/{id} — removes an account and everything it owns (admins only).
 
+use shared::AppError;
 use shared::chat::ChatApi;
 use shared::chat::users::{DeletedUser, user_id};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,9 +1,9 @@
 //! GET /api/v1/users/{id} — a user's profile (the user or an admin; 404 otherwise).
 
+use shared::AppError;
 use shared::chat::ChatApi;
 use shared::chat::users::user_id;
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,8 +1,8 @@
 //! GET /api/v1/users — seed 004's user management: every account, by id, paginated (admins).
 
+use shared::AppError;
 use shared::chat::{ChatApi, page_params};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,10 +1,10 @@
 //! PUT /api/v1/users/{id} — `{"email"?, "role"?}`: users change their email, admins also roles.
 
+use shared::AppError;
 use shared::chat::users::{UserUpdate, user_id};
 use shared::chat::{ChatApi, MAX_BODY_BYTES};
 use shared::http::{self, Body, Request, Response};
 use shared::validation::parse_valid;
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -1,8 +1,8 @@
 //! DELETE /api/v1/vendors/{id} — seed 004: removes a vendor of a chat session the caller may see.
 
+use shared::AppError;
 use shared::chat::{ChatApi, Deleted, path_id};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

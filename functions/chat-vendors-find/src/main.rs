@@ -1,9 +1,9 @@
 //! GET /api/v1/vendors?sessionId= — seed 004: the vendor of a chat session (1:1), or 404
 //! VENDOR_NOT_FOUND when the session has none.
 
+use shared::AppError;
 use shared::chat::ChatApi;
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

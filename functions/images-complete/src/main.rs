@@ -2,10 +2,10 @@
 //! an allowed image of the declared type and size; a refused upload is deleted. 201 when
 //! published now, 200 when it already was (completing twice is safe).
 
+use shared::AppError;
 use shared::adapters::s3::S3Images;
 use shared::http::{self, Body, Request, RequestExt, Response};
 use shared::images::ImageService;
-use shared::AppError;
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let upload_id = req.path_parameters_ref().and_then(|p| p.first("uploadId")).unwrap_or_default().to_string();

@@ -1,10 +1,10 @@
 //! GET /images — seed 001 §4 `listImages()`: images with their public URLs, newest first,
 //! `?limit=` (1-100, default 20) per page and `?cursor=` from the previous page's `nextCursor`.
 
+use shared::AppError;
 use shared::adapters::s3::S3Images;
 use shared::http::{self, Body, Request, Response};
 use shared::images::{DEFAULT_PAGE_SIZE, ImageService, MAX_PAGE_SIZE};
-use shared::AppError;
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let limit = http::page_limit(&req, DEFAULT_PAGE_SIZE.into(), MAX_PAGE_SIZE.into())? as i32;

@@ -2,10 +2,10 @@
 //! a private staging area, with content type, size and file name signed in. After the PUT,
 //! `POST /images/uploads/{uploadId}/complete` checks the bytes and publishes the image.
 
+use shared::AppError;
 use shared::adapters::s3::S3Images;
 use shared::http::{self, Body, Request, Response};
 use shared::images::{ImageService, PresignRequest};
-use shared::AppError;
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let body: PresignRequest = http::parse_json(&req, 4 * 1024)?;

@@ -2,10 +2,10 @@
 //! the raw image with its content type (`?filename=` names it). Checked from its bytes, stored
 //! under a key of ours, publicly readable; answers 201 with the key and public URL.
 
+use shared::AppError;
 use shared::adapters::s3::S3Images;
 use shared::http::{self, Body, Request, Response};
 use shared::images::{ImageService, upload::read_upload};
-use shared::AppError;
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let upload = read_upload(req, images.policy.max_bytes).await?;

@@ -1,11 +1,11 @@
 //! POST /auth/introspect — RFC 7662 token introspection for resource servers (the tenant
 //! service of seed 003). Callers authenticate with HTTP Basic; the token comes form-encoded.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::http::{self, Body, Request, RequestPayloadExt, Response};
 use shared::identity::{Identity, IntrospectionClients, IntrospectionRequest};
-use shared::AppError;
 
 struct State {
     identity: Identity<Postgres, DynamoTokens>,
@@ -15,7 +15,10 @@ struct State {
 async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError> {
     let client = state.clients.authenticate(http::header_str(&req, "authorization"))?;
     if req.body().len() > 8 * 1024 {
-        return Err(AppError::PayloadTooLarge { code: "PAYLOAD_TOO_LARGE", message: "request body is limited to 8192 bytes".into() });
+        return Err(AppError::PayloadTooLarge {
+            code: "PAYLOAD_TOO_LARGE",
+            message: "request body is limited to 8192 bytes".into(),
+        });
     }
     let body: IntrospectionRequest = req
         .payload()

@@ -1,10 +1,10 @@
 //! GET /last-connection?username= — the user's latest session, as an ISO 8601 timestamp and
 //! relative to now (seed 000, 001 §6). User from PostgreSQL, sessions from MongoDB.
 
+use shared::AppError;
 use shared::adapters::{mongo::Mongo, postgres::Postgres};
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{last_connection, validate_username};
-use shared::AppError;
 
 struct State {
     users: Postgres,

@@ -1,11 +1,11 @@
 //! POST /login — JSON credentials -> JWT (HS256, 1 h) registered in the token store; publishes
 //! `UserLoggedIn` to `auth-events` through the transactional outbox (seed 001 §1).
 
+use shared::AppError;
 use shared::config::AUTH_EVENTS;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{AccessToken, Credentials, api::AuthApi};
 use shared::outbox::OutboxEntry;
-use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;

@@ -1,10 +1,10 @@
 //! GET /profile — the bearer's profile (seed 001 §1). A revoked token is refused here too.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::Identity;
-use shared::AppError;
 
 async fn handle(identity: &Identity<Postgres, DynamoTokens>, req: Request) -> Result<Response<Body>, AppError> {
     let claims = identity.authenticate(http::header_str(&req, "authorization")).await?;

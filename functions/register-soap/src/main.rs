@@ -2,13 +2,13 @@
 //! `UserRegistered` to `user-events` through the transactional outbox (seed 001 §2).
 //! GET /register?wsdl — the service's WSDL.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, dependency_timeout};
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{PasswordHasher, register};
 use shared::outbox::deliver_committed;
 use shared::soap::{self, Service};
-use shared::AppError;
 
 struct State {
     db: Postgres,

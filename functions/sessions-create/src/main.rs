@@ -1,13 +1,14 @@
 //! POST /api/sessions — creates a session document for the bearer (seed 001 §3).
 
+use shared::AppError;
+use shared::events::{EventEnvelope, SESSION_CREATED};
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{CreateSession, NewApiSession, SessionStore, api::SessionApi, validate_metadata};
-use shared::events::{EventEnvelope, SESSION_CREATED};
-use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
-    let body: CreateSession = if req.body().is_empty() { CreateSession::default() } else { http::parse_json(&req, 8 * 1024)? };
+    let body: CreateSession =
+        if req.body().is_empty() { CreateSession::default() } else { http::parse_json(&req, 8 * 1024)? };
     let metadata = validate_metadata(body.metadata)?;
     let session = NewApiSession {
         session_id: uuid::Uuid::now_v7().to_string(),

@@ -1,9 +1,9 @@
 //! DELETE /api/sessions/{userId}[?sessionId=] — ends one or every active session (owner or admin).
 
+use shared::AppError;
+use shared::events::{EventEnvelope, SESSION_ENDED};
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionStore, SessionsEnded, api::SessionApi};
-use shared::events::{EventEnvelope, SESSION_ENDED};
-use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let (caller, owner) = api.authorized_owner(&req).await?;

@@ -2,11 +2,11 @@
 //! own path because the tenant service of seed 003 claims `GET /health` too): PostgreSQL,
 //! MongoDB and the token store its JWT checks depend on.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, mongo::Mongo, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::health::{HealthReport, check};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 use std::time::Duration;
 
 struct State {

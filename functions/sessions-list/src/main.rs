@@ -1,8 +1,8 @@
 //! GET /api/sessions/{userId} — the user's sessions, newest first (owner or admin).
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionList, SessionStore, api::SessionApi};
-use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let (_caller, owner) = api.authorized_owner(&req).await?;

@@ -1,9 +1,9 @@
 //! GET /api/sessions/verify — the bearer token is valid (signature, expiry, not revoked) and the
 //! session it opened has not been ended.
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionStore, TokenVerification, api::SessionApi};
-use shared::AppError;
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

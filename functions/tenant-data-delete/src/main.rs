@@ -1,10 +1,10 @@
 //! DELETE /api/data?id= — deletes a record of the tenant; 204, or 404 RECORD_NOT_FOUND.
 //! Needs `Authorization: Bearer` and `X-Tenant-ID` (seed 003).
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::tenants::api::{TenantApi, record_id, with_rate_headers};
 use shared::tenants::records;
-use shared::AppError;
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "data.delete").await?;

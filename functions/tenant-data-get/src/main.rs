@@ -1,10 +1,10 @@
 //! GET /api/data — the tenant's records, newest first (`?limit=`, `?cursor=`), or one record
 //! with `?id=`. Needs `Authorization: Bearer` and `X-Tenant-ID` (seed 003).
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::tenants::api::{TenantApi, page_params, record_id, with_rate_headers};
 use shared::tenants::records;
-use shared::AppError;
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "data.read").await?;

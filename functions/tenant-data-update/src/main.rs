@@ -2,10 +2,10 @@
 //! `version`, a concurrent change is a 409). Needs `Authorization: Bearer` and `X-Tenant-ID`.
 
 use serde_json::Value;
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::tenants::api::{DataBody, TenantApi, record_id, with_rate_headers};
 use shared::tenants::records;
-use shared::AppError;
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "data.update").await?;

@@ -4,9 +4,9 @@
 //! execution environment has its own memory cache and pools, so the figures are this
 //! environment's (`scope`), after it has served this request's own access check.
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::tenants::api::TenantApi;
-use shared::AppError;
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "health.details").await?;

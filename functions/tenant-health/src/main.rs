@@ -3,12 +3,12 @@
 //! required (503 when down); the shared cache is not (the service falls back to memory), so
 //! its outage reports `degraded` with 200.
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoCache, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::health::check;
 use shared::http::{self, Body, Request, Response};
 use shared::tenants::TenantHealth;
-use shared::AppError;
 use std::time::Duration;
 
 struct State {

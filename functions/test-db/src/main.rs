@@ -1,8 +1,8 @@
 //! GET /test-db — checks PostgreSQL and returns its version and time (seed 001 §1).
 
+use shared::AppError;
 use shared::adapters::postgres::{DatabaseTest, Postgres};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 
 async fn handle(db: &Postgres, _req: Request) -> Result<Response<Body>, AppError> {
     let database = db.server_info().await?;

@@ -1,12 +1,16 @@
 //! GET /test-event — publishes a `TestEvent` to `auth-events` (seed 001 §1), through the outbox
 //! like every other event, so it arrives even if SQS is briefly down.
 
-use shared::adapters::{aws::sdk_config, postgres::{Postgres, TestEventAccepted}, sqs::Sqs};
+use shared::AppError;
+use shared::adapters::{
+    aws::sdk_config,
+    postgres::{Postgres, TestEventAccepted},
+    sqs::Sqs,
+};
 use shared::config::{AUTH_EVENTS, QueueConfig, dependency_timeout};
 use shared::events::{EventEnvelope, TEST_EVENT};
 use shared::http::{self, Body, Request, Response};
 use shared::outbox::{OutboxEntry, deliver_committed};
-use shared::AppError;
 
 struct State {
     db: Postgres,
@@ -14,8 +18,12 @@ struct State {
 }
 
 async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError> {
-    let event = EventEnvelope::new(TEST_EVENT, "identity.test-event", serde_json::json!({ "requestId": http::request_id(&req) }))
-        .map_err(AppError::internal)?;
+    let event = EventEnvelope::new(
+        TEST_EVENT,
+        "identity.test-event",
+        serde_json::json!({ "requestId": http::request_id(&req) }),
+    )
+    .map_err(AppError::internal)?;
     state.db.enqueue(AUTH_EVENTS, &event).await?;
     let id = event.id;
     let delivered = deliver_committed(&state.db, &state.queue, OutboxEntry { queue: AUTH_EVENTS.into(), event }).await;

@@ -3,11 +3,11 @@
 //! envelope; `?wsdl` answers the WSDL (seed 001 §5). Strict CORS: only the origin in
 //! `SOAP_LOOKUP_ALLOWED_ORIGIN` gets CORS headers; `OPTIONS` preflights are answered here.
 
+use shared::AppError;
 use shared::adapters::postgres::Postgres;
 use shared::cors::CorsPolicy;
 use shared::http::{self, Body, Request, Response};
 use shared::soap::{self, Service};
-use shared::AppError;
 
 struct State {
     db: Postgres,

@@ -1,10 +1,10 @@
 //! GET /user-search/health — the User Lookup SOAP service's health: a PostgreSQL ping (seed 001 §5).
 
+use shared::AppError;
 use shared::adapters::postgres::Postgres;
 use shared::config::dependency_timeout;
 use shared::health::{HealthReport, check};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 use std::time::Duration;
 
 struct State {

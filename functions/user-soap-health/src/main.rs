@@ -1,11 +1,11 @@
 //! GET /user-soap/health — the User SOAP service's dependencies: PostgreSQL and the
 //! `user-events` queue (seed 001 §2).
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, USER_EVENTS, dependency_timeout};
 use shared::health::{HealthReport, check};
 use shared::http::{self, Body, Request, Response};
-use shared::AppError;
 use std::time::Duration;
 
 struct State {
@@ -15,10 +15,8 @@ struct State {
 }
 
 async fn handle(state: &State, _req: Request) -> Result<Response<Body>, AppError> {
-    let (db, queue) = tokio::join!(
-        check(state.deadline, state.db.ping()),
-        check(state.deadline, state.queue.ping(USER_EVENTS)),
-    );
+    let (db, queue) =
+        tokio::join!(check(state.deadline, state.db.ping()), check(state.deadline, state.queue.ping(USER_EVENTS)),);
     let report = HealthReport::new("user-soap", [("postgres", db), ("sqs", queue)]);
     Ok(http::json(report.http_status(), &report))
 }

@@ -1,11 +1,11 @@
 //! POST /api/v1/auth/login — seed 004: a login session with device info (user agent, source IP),
 //! an access token and a rotating refresh token, in the `{status, message, data}` envelope.
 
+use shared::AppError;
 use shared::config::AUTH_EVENTS;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{Credentials, SessionLogin, api::AuthApi};
 use shared::outbox::OutboxEntry;
-use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;

@@ -1,9 +1,9 @@
 //! POST /api/v1/auth/logout — ends the bearer's login session: its access token, its refresh
 //! tokens and every access token issued in it stop working (seed 004).
 
+use shared::AppError;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::{SessionLogout, api::AuthApi};
-use shared::AppError;
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;

@@ -1,12 +1,12 @@
 //! POST /api/v1/auth/refresh — rotates the refresh token (single use); presenting a spent one
 //! revokes the whole login session (seed 004).
 
+use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::Identity;
 use shared::identity::refresh::{RefreshRequest, RefreshedTokens};
-use shared::AppError;
 
 async fn handle(identity: &Identity<Postgres, DynamoTokens>, req: Request) -> Result<Response<Body>, AppError> {
     let body: RefreshRequest = http::parse_json(&req, 4 * 1024)?;

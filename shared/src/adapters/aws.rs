@@ -31,6 +31,7 @@ pub async fn sdk_config(dependency_timeout: Duration) -> aws_config::SdkConfig {
 /// project builds (the functions, the local tools, the tests): without the SDK's
 /// `default-https-client` feature a config needs a client.
 pub fn defaults() -> aws_config::ConfigLoader {
-    let https = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
+    let https =
+        aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
     aws_config::defaults(BehaviorVersion::latest()).http_client(https)
 }

@@ -33,12 +33,15 @@ impl HttpIntrospector {
     /// `INTROSPECTION_CLIENT_ID`, `INTROSPECTION_CLIENT_SECRET`; `INTROSPECTION_TIMEOUT_MS`
     /// (default: `timeout`, i.e. `DEPENDENCY_TIMEOUT_MS`) bounds one call, connection included.
     pub fn from_env(timeout: Duration) -> Result<Self, ConfigError> {
-        let timeout = Duration::from_millis(crate::config::parse_or("INTROSPECTION_TIMEOUT_MS", timeout.as_millis() as u64)?);
+        let timeout =
+            Duration::from_millis(crate::config::parse_or("INTROSPECTION_TIMEOUT_MS", timeout.as_millis() as u64)?);
         let base = crate::config::required("AUTH_SERVICE_URL")?;
         let path = crate::config::or_default("TOKEN_INTROSPECTION_ENDPOINT", "/auth/introspect");
         let url = format!("{}{}", base.trim_end_matches('/'), path);
-        let uri: hyper::Uri =
-            url.parse().map_err(|e: hyper::http::uri::InvalidUri| ConfigError::Invalid { name: "AUTH_SERVICE_URL", reason: e.to_string() })?;
+        let uri: hyper::Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| ConfigError::Invalid {
+            name: "AUTH_SERVICE_URL",
+            reason: e.to_string(),
+        })?;
         let id = crate::config::required("INTROSPECTION_CLIENT_ID")?;
         let secret = crate::config::required("INTROSPECTION_CLIENT_SECRET")?;
         let authorization =

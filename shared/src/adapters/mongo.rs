@@ -157,7 +157,8 @@ fn to_bson_time(t: chrono::DateTime<chrono::Utc>) -> bson::DateTime {
 
 #[cfg(feature = "sessions")]
 fn view(d: &Document) -> Option<crate::sessions::SessionView> {
-    let time = |k: &str| d.get_datetime(k).ok().and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()));
+    let time =
+        |k: &str| d.get_datetime(k).ok().and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()));
     let text = |k: &str| d.get_str(k).ok().map(str::to_string);
     Some(crate::sessions::SessionView {
         session_id: text("sessionId")?,
@@ -184,28 +185,28 @@ impl crate::sessions::SessionStore for Mongo {
         let sessions = &self.sessions().await?;
         let result = once_more_after_network_error(|| async move {
             sessions
-            .update_one(
-                doc! { "sessionId": s.session_id() },
-                doc! {
-                    "$set": {
-                        "userId": s.user_id,
-                        "username": &s.username,
-                        "loginEventId": s.login_event_id.to_string(),
-                        "startedAt": to_bson_time(s.started_at),
-                        "userAgent": s.user_agent.as_deref(),
-                        "sourceIp": s.source_ip.as_deref(),
-                        "tokenId": s.token_id.as_deref(),
+                .update_one(
+                    doc! { "sessionId": s.session_id() },
+                    doc! {
+                        "$set": {
+                            "userId": s.user_id,
+                            "username": &s.username,
+                            "loginEventId": s.login_event_id.to_string(),
+                            "startedAt": to_bson_time(s.started_at),
+                            "userAgent": s.user_agent.as_deref(),
+                            "sourceIp": s.source_ip.as_deref(),
+                            "tokenId": s.token_id.as_deref(),
+                        },
+                        "$setOnInsert": {
+                            "status": "active",
+                            "origin": "login",
+                            "metadata": {},
+                            "recordedAt": bson::DateTime::now(),
+                        },
                     },
-                    "$setOnInsert": {
-                        "status": "active",
-                        "origin": "login",
-                        "metadata": {},
-                        "recordedAt": bson::DateTime::now(),
-                    },
-                },
-            )
-            .upsert(true)
-            .await
+                )
+                .upsert(true)
+                .await
         })
         .await;
         changed(result)
@@ -286,7 +287,13 @@ impl crate::sessions::SessionStore for Mongo {
         use futures_util::TryStreamExt as _;
         let sessions = &self.sessions().await?;
         let docs: Vec<Document> = once_more_after_network_error(|| async move {
-            sessions.find(doc! { "userId": user_id }).sort(doc! { "startedAt": -1 }).limit(limit).await?.try_collect().await
+            sessions
+                .find(doc! { "userId": user_id })
+                .sort(doc! { "startedAt": -1 })
+                .limit(limit)
+                .await?
+                .try_collect()
+                .await
         })
         .await
         .map_err(mongo_error)?;
@@ -324,7 +331,9 @@ impl crate::sessions::SessionStore for Mongo {
         }
         let (sessions, filter) = (&sessions, &filter);
         let result = once_more_after_network_error(|| async move {
-            sessions.update_many(filter.clone(), doc! { "$set": { "status": "ended", "endedAt": bson::DateTime::now() } }).await
+            sessions
+                .update_many(filter.clone(), doc! { "$set": { "status": "ended", "endedAt": bson::DateTime::now() } })
+                .await
         })
         .await
         .map_err(mongo_error)?;
@@ -385,7 +394,10 @@ impl crate::audit::AuditTrail for Mongo {
         let (audit, document) = (&audit, &document);
         changed(
             once_more_after_network_error(|| async move {
-                audit.update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document }).upsert(true).await
+                audit
+                    .update_one(doc! { "eventId": r.event_id.to_string() }, doc! { "$setOnInsert": document })
+                    .upsert(true)
+                    .await
             })
             .await,
         )

@@ -133,10 +133,7 @@ impl Postgres {
     /// A round trip, reporting the server version and time (seed's /test-db).
     pub async fn server_info(&self) -> Result<ServerInfo, AppError> {
         let client = self.client().await?;
-        let row = client
-            .query_one("SELECT version(), now()", &[])
-            .await
-            .map_err(db_error)?;
+        let row = client.query_one("SELECT version(), now()", &[]).await.map_err(db_error)?;
         Ok(ServerInfo { version: row.get(0), server_time: row.get(1) })
     }
 
@@ -505,7 +502,10 @@ impl crate::outbox::OutboxStore for Postgres {
             let queue: String = row.get(0);
             let payload: serde_json::Value = row.get(1);
             match serde_json::from_value::<EventEnvelope>(payload) {
-                Ok(event) => entries.push((row.get::<_, chrono::DateTime<chrono::Utc>>(2), crate::outbox::OutboxEntry { queue, event })),
+                Ok(event) => entries.push((
+                    row.get::<_, chrono::DateTime<chrono::Utc>>(2),
+                    crate::outbox::OutboxEntry { queue, event },
+                )),
                 Err(e) => tracing::error!(error = %e, "outbox row is not an event envelope; left in place"),
             }
         }
@@ -556,16 +556,29 @@ mod tests {
     fn nul_refused_by_postgres_is_the_clients_mistake() {
         assert_eq!(SqlState::CHARACTER_NOT_IN_REPERTOIRE.code(), "22021");
         assert_eq!(SqlState::UNTRANSLATABLE_CHARACTER.code(), "22P05");
-        assert!(nul_in_text(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) && nul_in_text(&SqlState::UNTRANSLATABLE_CHARACTER));
+        assert!(
+            nul_in_text(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) && nul_in_text(&SqlState::UNTRANSLATABLE_CHARACTER)
+        );
         assert!(!nul_in_text(&SqlState::UNIQUE_VIOLATION) && !nul_in_text(&SqlState::ADMIN_SHUTDOWN));
     }
 
     #[test]
     fn shutdowns_lost_connections_and_exhaustion_are_unavailability_not_bugs() {
-        for code in [SqlState::ADMIN_SHUTDOWN, SqlState::CRASH_SHUTDOWN, SqlState::CANNOT_CONNECT_NOW, SqlState::CONNECTION_FAILURE, SqlState::TOO_MANY_CONNECTIONS] {
+        for code in [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::CONNECTION_FAILURE,
+            SqlState::TOO_MANY_CONNECTIONS,
+        ] {
             assert!(server_unavailable(&code), "{}", code.code());
         }
-        for code in [SqlState::UNIQUE_VIOLATION, SqlState::FOREIGN_KEY_VIOLATION, SqlState::SYNTAX_ERROR, SqlState::UNDEFINED_TABLE] {
+        for code in [
+            SqlState::UNIQUE_VIOLATION,
+            SqlState::FOREIGN_KEY_VIOLATION,
+            SqlState::SYNTAX_ERROR,
+            SqlState::UNDEFINED_TABLE,
+        ] {
             assert!(!server_unavailable(&code), "{}", code.code());
         }
     }

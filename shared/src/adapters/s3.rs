@@ -128,10 +128,7 @@ impl ImageStore for S3Images {
             .contents()
             .iter()
             .filter_map(|o| {
-                Some(ListedObject {
-                    key: o.key()?.to_string(),
-                    size: o.size().unwrap_or_default().max(0) as u64,
-                })
+                Some(ListedObject { key: o.key()?.to_string(), size: o.size().unwrap_or_default().max(0) as u64 })
             })
             .collect();
         Ok((objects, out.is_truncated().unwrap_or(false)))

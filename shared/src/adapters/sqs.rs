@@ -17,9 +17,7 @@ impl Sqs {
     }
 
     fn url(&self, queue: &str) -> Result<&str, AppError> {
-        self.queues
-            .url_of(queue)
-            .ok_or_else(|| AppError::internal(format!("queue '{queue}' has no URL configured")))
+        self.queues.url_of(queue).ok_or_else(|| AppError::internal(format!("queue '{queue}' has no URL configured")))
     }
 
     /// Health probe: the queue exists and answers.

@@ -39,7 +39,15 @@ pub struct VendorInput {
     /// Trimmed, then 1-200 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Acme Wholesale"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
+            example = "Acme Wholesale"
+        )
+    )]
     pub name: String,
     /// Trimmed; an email address of at most 254 characters, unique among vendors (whatever the case).
     #[serde(default, deserialize_with = "trimmed_opt")]
@@ -49,7 +57,10 @@ pub struct VendorInput {
     /// Trimmed; 6-15 digits, which may be separated by spaces, `+`, `-`, `(`, `)` and `.`; at most 32 characters.
     #[serde(default, deserialize_with = "trimmed_opt")]
     #[validate(custom(function = "is_phone"))]
-    #[cfg_attr(feature = "openapi", schema(max_length = 32, pattern = r"^[ +().\-]*([0-9][ +().\-]*){6,15}$", example = "+49 30 1234567"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 32, pattern = r"^[ +().\-]*([0-9][ +().\-]*){6,15}$", example = "+49 30 1234567")
+    )]
     pub phone: Option<String>,
 }
 
@@ -98,12 +109,28 @@ pub struct SellerInput {
     /// Trimmed, then 1-200 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Ann's Teas"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
+            example = "Ann's Teas"
+        )
+    )]
     pub name: String,
     /// Trimmed, then 1-200 characters; a seller lists a product once per session.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Sencha 100 g"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
+            example = "Sencha 100 g"
+        )
+    )]
     pub product: String,
     /// Price in the currency's minor unit, 0 to 10^12.
     #[serde(deserialize_with = "crate::http::integer")]
@@ -146,20 +173,25 @@ pub fn seller_not_found() -> AppError {
 fn vendor_conflict(e: tokio_postgres::Error) -> AppError {
     match unique_violation(&e) {
         Some("vendors_session_id_key") => AppError::conflict("VENDOR_EXISTS", "this chat session already has a vendor"),
-        Some("vendors_email_unique") => AppError::conflict("VENDOR_EMAIL_TAKEN", "a vendor with this email already exists"),
+        Some("vendors_email_unique") => {
+            AppError::conflict("VENDOR_EMAIL_TAKEN", "a vendor with this email already exists")
+        }
         _ => db_error(e),
     }
 }
 
 fn seller_conflict(e: tokio_postgres::Error) -> AppError {
     match unique_violation(&e) {
-        Some(_) => AppError::conflict("SELLER_PRODUCT_EXISTS", "this seller already lists this product in this session"),
+        Some(_) => {
+            AppError::conflict("SELLER_PRODUCT_EXISTS", "this seller already lists this product in this session")
+        }
         None => db_error(e),
     }
 }
 
 const VENDOR_COLUMNS: &str = "v.id, v.session_id, v.name, v.email, v.phone, v.created_at, v.updated_at";
-const SELLER_COLUMNS: &str = "x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at";
+const SELLER_COLUMNS: &str =
+    "x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at";
 
 fn vendor(row: &tokio_postgres::Row) -> Vendor {
     Vendor {
@@ -268,7 +300,13 @@ impl ChatApi {
     }
 
     /// A session's sellers in the order they were added.
-    pub async fn sellers(&self, caller: &Caller, session_id: Uuid, limit: i64, cursor: Option<&str>) -> Result<Page<Seller>, AppError> {
+    pub async fn sellers(
+        &self,
+        caller: &Caller,
+        session_id: Uuid,
+        limit: i64,
+        cursor: Option<&str>,
+    ) -> Result<Page<Seller>, AppError> {
         self.session(caller, session_id).await?;
         let after = cursor.map(super::decode_cursor).transpose()?;
         let (after_at, after_id) = (after.map(|a| a.0), after.map(|a| a.1));
@@ -352,7 +390,8 @@ mod input_tests {
 
     fn fields_of(body: &str) -> Vec<String> {
         let checked = deserialize::<SellerInput>(body.as_bytes()).and_then(|s| {
-            s.validate().map_err(|e| AppError::Invalid { message: String::new(), fields: crate::validation::flatten(&e) })?;
+            s.validate()
+                .map_err(|e| AppError::Invalid { message: String::new(), fields: crate::validation::flatten(&e) })?;
             session_of(s.session_id, true).map(|_| ())
         });
         match checked {
@@ -371,6 +410,9 @@ mod input_tests {
         assert_eq!(fields_of(&ok.replace("450", r#""cheap""#)), ["priceCents"]);
         assert_eq!(fields_of(&ok.replace("EUR", "euro")), ["currency"]);
         assert_eq!(fields_of(r#"{"name":"Ann","product":"Tea","priceCents":1,"currency":"EUR"}"#), ["sessionId"]);
-        assert_eq!(fields_of(&format!(r#"{{"sessionId":"{sid}","name":"Ann","product":"Tea","currency":"EUR"}}"#)), ["priceCents"]);
+        assert_eq!(
+            fields_of(&format!(r#"{{"sessionId":"{sid}","name":"Ann","product":"Tea","currency":"EUR"}}"#)),
+            ["priceCents"]
+        );
     }
 }

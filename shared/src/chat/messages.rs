@@ -40,11 +40,17 @@ pub struct Message {
     pub kind: MessageKind,
     /// The text of a text message, or the caption of a media message (absent when it has none).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 4000, example = "Is the spring catalogue ready?"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, max_length = 4000, example = "Is the spring catalogue ready?")
+    )]
     pub text: Option<String>,
     /// Media messages only.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 2048, example = "https://cdn.example.com/catalogue.png"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, max_length = 2048, example = "https://cdn.example.com/catalogue.png")
+    )]
     pub media_url: Option<String>,
     /// Media messages only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,17 +74,31 @@ pub struct NewMessage {
     /// Trimmed, then 1-4000 characters: required for a text message, an optional caption of a media message.
     #[serde(default, deserialize_with = "trimmed_opt")]
     #[validate(length(min = 1, max = 4000))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Is the spring catalogue ready?"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
+            example = "Is the spring catalogue ready?"
+        )
+    )]
     pub text: Option<String>,
     /// An absolute URL of at most 2048 characters: media messages only (required there).
     #[serde(default, deserialize_with = "super::text_opt")]
     #[validate(url, length(max = 2048))]
-    #[cfg_attr(feature = "openapi", schema(format = "uri", max_length = 2048, example = "https://cdn.example.com/catalogue.png"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(format = "uri", max_length = 2048, example = "https://cdn.example.com/catalogue.png")
+    )]
     pub media_url: Option<String>,
     /// An `image/`, `video/` or `audio/` media type: media messages only (required there).
     #[serde(default)]
     #[validate(custom(function = "is_media_type"))]
-    #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = r"^(image|video|audio)/[a-z0-9+.\-]+$", example = "image/png"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^(image|video|audio)/[a-z0-9+.\-]+$", example = "image/png")
+    )]
     pub media_type: Option<String>,
 }
 
@@ -90,7 +110,15 @@ pub struct EditMessage {
     /// The new text: trimmed, then 1-4000 characters.
     #[serde(deserialize_with = "trimmed")]
     #[validate(length(min = 1, max = 4000))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000, pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$", example = "Is the summer catalogue ready?"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 4000,
+            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
+            example = "Is the summer catalogue ready?"
+        )
+    )]
     pub text: String,
 }
 
@@ -104,7 +132,8 @@ fn is_media_type(value: &str) -> Result<(), validator::ValidationError> {
     if ok {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("media_type").with_message("must be an image/, video/ or audio/ media type".into()))
+        Err(validator::ValidationError::new("media_type")
+            .with_message("must be an image/, video/ or audio/ media type".into()))
     }
 }
 
@@ -113,7 +142,8 @@ impl NewMessage {
     /// has a URL and a type (and may carry a caption).
     pub fn check_shape(&self) -> Result<(), AppError> {
         let mut fields = FieldErrors::new();
-        let mut complain = |field: &str, message: &str| fields.entry(field.to_string()).or_default().push(message.to_string());
+        let mut complain =
+            |field: &str, message: &str| fields.entry(field.to_string()).or_default().push(message.to_string());
         match self.kind {
             MessageKind::Text => {
                 if self.text.is_none() {
@@ -204,7 +234,9 @@ impl ChatApi {
         let client = self.db.client().await?;
         let rows = client
             .query(
-                &format!("SELECT {COLUMNS} FROM chat_messages WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"),
+                &format!(
+                    "SELECT {COLUMNS} FROM chat_messages WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+                ),
                 &[&session_id, &after, &(limit + 1)],
             )
             .await
@@ -276,10 +308,18 @@ mod tests {
     #[test]
     fn the_kind_decides_which_fields_belong() {
         assert!(new(MessageKind::Text, Some("hi"), None, None).check_shape().is_ok());
-        assert!(new(MessageKind::Media, Some("caption"), Some("https://x/y.png"), Some("image/png")).check_shape().is_ok());
+        assert!(
+            new(MessageKind::Media, Some("caption"), Some("https://x/y.png"), Some("image/png")).check_shape().is_ok()
+        );
         let fields = |m: NewMessage| m.check_shape().unwrap_err().fields().cloned().unwrap_or_default();
-        assert_eq!(fields(new(MessageKind::Text, None, Some("https://x"), None)).keys().collect::<Vec<_>>(), ["mediaUrl", "text"]);
-        assert_eq!(fields(new(MessageKind::Media, None, None, None)).keys().collect::<Vec<_>>(), ["mediaType", "mediaUrl"]);
+        assert_eq!(
+            fields(new(MessageKind::Text, None, Some("https://x"), None)).keys().collect::<Vec<_>>(),
+            ["mediaUrl", "text"]
+        );
+        assert_eq!(
+            fields(new(MessageKind::Media, None, None, None)).keys().collect::<Vec<_>>(),
+            ["mediaType", "mediaUrl"]
+        );
     }
 
     #[test]

@@ -105,7 +105,8 @@ impl ChatApi {
             return Err(user_not_found());
         }
         let client = self.db.client().await?;
-        let row = client.query_opt(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[&id]).await.map_err(db_error)?;
+        let row =
+            client.query_opt(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[&id]).await.map_err(db_error)?;
         row.as_ref().map(user).ok_or_else(user_not_found)
     }
 
@@ -115,7 +116,8 @@ impl ChatApi {
             admin_only(caller)?;
         }
         if change.email.is_none() && change.role.is_none() {
-            let fields = FieldErrors::from([("body".to_string(), vec!["nothing to change: give email or role".to_string()])]);
+            let fields =
+                FieldErrors::from([("body".to_string(), vec!["nothing to change: give email or role".to_string()])]);
             return Err(AppError::Invalid { message: "nothing to change".into(), fields });
         }
         let role = change.role.map(|r| if r == Role::Admin { "admin" } else { "user" });

@@ -2,7 +2,10 @@
 //! single use; presenting a spent one means it leaked, so the whole family (the login session)
 //! is revoked, access tokens included.
 
-use super::{Claims, Identity, IssuedToken, StoredRefresh, TokenStore, UserRecord, UserStore, new_refresh_token, refresh_expiry, refresh_token_hash};
+use super::{
+    Claims, Identity, IssuedToken, StoredRefresh, TokenStore, UserRecord, UserStore, new_refresh_token, refresh_expiry,
+    refresh_token_hash,
+};
 use crate::error::AppError;
 use crate::events::{EventEnvelope, USER_LOGGED_OUT, UserLoggedOut};
 use crate::outbox::OutboxEntry;
@@ -11,9 +14,14 @@ use uuid::Uuid;
 
 #[derive(Debug)]
 pub enum Rotation {
-    Rotated { user: UserRecord, session_id: Uuid },
+    Rotated {
+        user: UserRecord,
+        session_id: Uuid,
+    },
     /// A spent or revoked token was presented: the family is now revoked.
-    Reused { revoked_access_jtis: Vec<String> },
+    Reused {
+        revoked_access_jtis: Vec<String>,
+    },
     Expired,
     Unknown,
 }
@@ -21,7 +29,11 @@ pub enum Rotation {
 pub trait RefreshStore: Send + Sync {
     /// Atomically: marks the presented token used and stores `next` in its family — or, when
     /// the presented token was already used or revoked, revokes the family and ends its session.
-    fn rotate(&self, presented_hash: &[u8], next: &StoredRefresh) -> impl Future<Output = Result<Rotation, AppError>> + Send;
+    fn rotate(
+        &self,
+        presented_hash: &[u8],
+        next: &StoredRefresh,
+    ) -> impl Future<Output = Result<Rotation, AppError>> + Send;
 
     /// Ends the login session (if any) and revokes its refresh tokens, and queues the logout
     /// event, in one transaction. Returns the access-token ids issued in that session.
@@ -47,7 +59,10 @@ pub struct Refreshed {
 pub struct RefreshRequest {
     /// The refresh token of the last login or refresh (single use). Blank or longer than 128
     /// bytes is answered like an unknown token (401 INVALID_REFRESH_TOKEN).
-    #[cfg_attr(feature = "openapi", schema(example = "q3b2Y1x9Yz8m0n7v6c5x4z3a2s1d0f9g8h7j6k5l4p3", min_length = 1, max_length = 128))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "q3b2Y1x9Yz8m0n7v6c5x4z3a2s1d0f9g8h7j6k5l4p3", min_length = 1, max_length = 128)
+    )]
     pub refresh_token: String,
 }
 
@@ -64,7 +79,10 @@ pub struct SessionRef {
 #[serde(rename_all = "camelCase")]
 pub struct RefreshedTokens {
     /// HS256 JWT for `Authorization: Bearer`, in the same login session.
-    #[cfg_attr(feature = "openapi", schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl")
+    )]
     pub access_token: String,
     /// The next refresh token; the one presented is now spent.
     #[cfg_attr(feature = "openapi", schema(example = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"))]
@@ -110,7 +128,10 @@ impl<U: UserStore + RefreshStore, T: TokenStore> Identity<U, T> {
                 for jti in &revoked_access_jtis {
                     self.token_store.revoke(jti).await?;
                 }
-                Err(AppError::unauthorized("REFRESH_TOKEN_REUSED", "the refresh token was already used; the session has been revoked"))
+                Err(AppError::unauthorized(
+                    "REFRESH_TOKEN_REUSED",
+                    "the refresh token was already used; the session has been revoked",
+                ))
             }
             Rotation::Expired => Err(AppError::unauthorized("REFRESH_TOKEN_EXPIRED", "the refresh token has expired")),
             Rotation::Unknown => Err(AppError::unauthorized("INVALID_REFRESH_TOKEN", "the refresh token is invalid")),
@@ -120,7 +141,8 @@ impl<U: UserStore + RefreshStore, T: TokenStore> Identity<U, T> {
     /// Logs the bearer of `claims` out: the access token stops working everywhere at once,
     /// and with it its login session and refresh tokens. Returns the queued `UserLoggedOut`.
     pub async fn logout(&self, claims: &Claims, source: &str) -> Result<OutboxEntry, AppError> {
-        let user_id: i64 = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+        let user_id: i64 =
+            claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
         let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
         let event = EventEnvelope::new(
             USER_LOGGED_OUT,

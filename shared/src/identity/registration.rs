@@ -24,7 +24,10 @@ const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 pub struct Registration {
     /// 3 to 32 letters, digits, `_`, `.` or `-` (surrounding whitespace is trimmed); unique,
     /// case-insensitively (409 USERNAME_TAKEN).
-    #[cfg_attr(feature = "openapi", schema(example = "alice", min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]{3,32}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "alice", min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.-]{3,32}$")
+    )]
     pub username: String,
     /// A valid address of at most 254 bytes (surrounding whitespace is trimmed); unique,
     /// case-insensitively (409 EMAIL_TAKEN).
@@ -107,7 +110,10 @@ impl Registration {
             return Err(invalid(format!("password is limited to {PASSWORD_MAX} bytes")));
         }
         if self.password.chars().count() < PASSWORD_MIN {
-            return Err(AppError::bad_request("WEAK_PASSWORD", format!("password must be at least {PASSWORD_MIN} characters")));
+            return Err(AppError::bad_request(
+                "WEAK_PASSWORD",
+                format!("password must be at least {PASSWORD_MIN} characters"),
+            ));
         }
         let strength = zxcvbn::zxcvbn(&self.password, &[&username, &email]);
         if strength.score() < MIN_PASSWORD_SCORE {

@@ -89,9 +89,7 @@ async fn read_multipart(content_type: &str, body: Vec<u8>, max_bytes: usize) -> 
     let stream =
         futures_util::stream::once(std::future::ready(Ok::<_, std::convert::Infallible>(bytes::Bytes::from(body))));
     let limits = multer::Constraints::new().size_limit(
-        multer::SizeLimit::new()
-            .whole_stream((max_bytes + MULTIPART_OVERHEAD) as u64)
-            .per_field(max_bytes as u64),
+        multer::SizeLimit::new().whole_stream((max_bytes + MULTIPART_OVERHEAD) as u64).per_field(max_bytes as u64),
     );
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, limits);
     let mut upload: Option<Upload> = None;
@@ -174,8 +172,12 @@ mod tests {
     fn an_invalid_filename_parameter_is_refused_with_a_multipart_body_too() {
         use lambda_http::RequestExt as _;
         let png = samples::png();
-        for (content_type, body) in [(FORM, form(&[("file", Some("cat.png"), &png)])), (Some("image/png"), png.clone())] {
-            let req = request(content_type, body).with_query_string_parameters(std::collections::HashMap::from([("filename".to_string(), "../../etc/passwd".to_string())]));
+        for (content_type, body) in [(FORM, form(&[("file", Some("cat.png"), &png)])), (Some("image/png"), png.clone())]
+        {
+            let req = request(content_type, body).with_query_string_parameters(std::collections::HashMap::from([(
+                "filename".to_string(),
+                "../../etc/passwd".to_string(),
+            )]));
             let run = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
             let refused = run.block_on(read_upload(req, 1024)).err().map(|e| e.code());
             assert_eq!(refused, Some("INVALID_FILENAME"), "{content_type:?}");
@@ -187,7 +189,10 @@ mod tests {
         let png = samples::png();
         let code = |ct, body| read(ct, body).unwrap_err().code();
         assert_eq!(code(FORM, form(&[("title", None, b"x")])), "MISSING_FILE_FIELD");
-        assert_eq!(code(FORM, b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc".to_vec()), "INVALID_MULTIPART");
+        assert_eq!(
+            code(FORM, b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc".to_vec()),
+            "INVALID_MULTIPART"
+        );
         assert_eq!(code(Some("multipart/form-data"), form(&[("file", None, &png)])), "INVALID_MULTIPART");
         assert_eq!(code(FORM, form(&[("file", Some("a.png"), &png), ("file", Some("b.png"), &png)])), "TOO_MANY_FILES");
         assert_eq!(code(FORM, form(&[("file", Some("a.png"), &[0u8; 2000])])), "FILE_TOO_LARGE");

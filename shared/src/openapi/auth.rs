@@ -13,7 +13,9 @@ use crate::identity::{
     AccessToken, ApiLogin, Credentials, Introspection, IntrospectionRequest, LoggedOut, RegisteredUser, Registration,
     SessionLogin, SessionLogout,
 };
-use crate::sessions::{CreateSession, LastConnection, SessionList, SessionView, SessionsEnded, TokenVerification, UpdateSession};
+use crate::sessions::{
+    CreateSession, LastConnection, SessionList, SessionView, SessionsEnded, TokenVerification, UpdateSession,
+};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -148,7 +150,6 @@ const SERVER_FAULT: &str = concat!(
 fn registration_wsdl() -> String {
     crate::soap::wsdl(crate::soap::Service::Registration, "https://api.example.com/register")
 }
-
 
 // ------------------------------------------------------------------------------------------------
 // Identity (seed 001)
@@ -680,8 +681,13 @@ mod tests {
 
     #[test]
     fn soap_examples_are_what_the_services_read_and_write() {
-        let [u, e, p] = soap::parse_envelope(REGISTER_USER_REQUEST.as_bytes(), "RegisterUser", ["username", "email", "password"]).unwrap();
-        assert_eq!((u.as_str(), e.as_str(), p.as_str()), ("alice", "alice@example.com", "correct horse battery staple"));
+        let [u, e, p] =
+            soap::parse_envelope(REGISTER_USER_REQUEST.as_bytes(), "RegisterUser", ["username", "email", "password"])
+                .unwrap();
+        assert_eq!(
+            (u.as_str(), e.as_str(), p.as_str()),
+            ("alice", "alice@example.com", "correct horse battery staple")
+        );
         let [u] = soap::parse_envelope(GET_USER_REQUEST.as_bytes(), "GetUser", ["username"]).unwrap();
         assert_eq!(u, "alice");
         assert_eq!(text(soap::register_user_response(42, "alice").unwrap()), REGISTER_USER_RESPONSE);

@@ -5,9 +5,9 @@
 //! and caller. Errors are `ErrorBody` (seed 003's format).
 
 use super::ErrorBody;
+use crate::tenants::TenantHealth;
 use crate::tenants::api::{DataBody, TenantHealthDetails};
 use crate::tenants::records::{Record, RecordPage};
-use crate::tenants::TenantHealth;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -34,7 +34,8 @@ impl Modify for JsonbDocument {
         let body = components.schemas.get_mut("TenantDataBody");
         let Some(RefOr::T(Schema::Object(body))) = body else { return };
         if let Some(RefOr::T(Schema::Object(data))) = body.properties.get_mut("data") {
-            let nul_free = super::json_object(JSONB_VALUE, ObjectBuilder::new().pattern(Some(super::WITHOUT_NUL))).build();
+            let nul_free =
+                super::json_object(JSONB_VALUE, ObjectBuilder::new().pattern(Some(super::WITHOUT_NUL))).build();
             data.property_names = nul_free.property_names;
             data.additional_properties = nul_free.additional_properties;
         }

@@ -116,7 +116,8 @@ const MAX_TOKEN_BYTES: usize = 4096;
 
 fn bearer(req: &Request) -> Result<&str, AppError> {
     let failed = |m: &str| AppError::unauthorized("AUTHENTICATION_FAILED", m);
-    let header = http::header_str(req, "authorization").ok_or_else(|| failed("an Authorization: Bearer token is required"))?;
+    let header =
+        http::header_str(req, "authorization").ok_or_else(|| failed("an Authorization: Bearer token is required"))?;
     let token = match header.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => token.trim(),
         _ => return Err(failed("the Authorization header must be 'Bearer <token>'")),
@@ -272,7 +273,8 @@ pub fn page_params(req: &Request) -> Result<(i64, Option<Uuid>), AppError> {
     let cursor = match http::query_param(req, "cursor") {
         None => None,
         Some(raw) => Some(
-            Uuid::parse_str(raw.trim()).map_err(|_| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"))?,
+            Uuid::parse_str(raw.trim())
+                .map_err(|_| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"))?,
         ),
     };
     Ok((limit, cursor))
@@ -288,7 +290,12 @@ mod tests {
             lambda_http::http::Request::builder().header("authorization", authorization).body(Body::Empty).unwrap()
         };
         assert_eq!(bearer(&req("Bearer a.b-c_d")).unwrap(), "a.b-c_d");
-        for bad in [format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1)), "Bearer a%2Eb".into(), "Bearer a+b/c=".into(), "Basic a".into()] {
+        for bad in [
+            format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1)),
+            "Bearer a%2Eb".into(),
+            "Bearer a+b/c=".into(),
+            "Basic a".into(),
+        ] {
             assert_eq!(bearer(&req(&bad)).unwrap_err().code(), "AUTHENTICATION_FAILED", "{bad:.40}");
         }
     }

@@ -176,10 +176,8 @@ impl TenantPools {
     /// Health monitoring: a round trip on the tenant's pool.
     pub async fn probe(&self, tenant: &TenantConfig) -> Result<Option<serde_json::Value>, AppError> {
         let client = self.client(tenant).await?;
-        let row = client
-            .query_one("SELECT current_user::text, current_schema()::text", &[])
-            .await
-            .map_err(database_error)?;
+        let row =
+            client.query_one("SELECT current_user::text, current_schema()::text", &[]).await.map_err(database_error)?;
         Ok(Some(serde_json::json!({ "role": row.get::<_, String>(0), "schema": row.get::<_, String>(1) })))
     }
 

@@ -44,7 +44,9 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 fn sql_error(e: tokio_postgres::Error) -> AppError {
     match e.as_db_error() {
         Some(db) if crate::adapters::postgres::server_unavailable(db.code()) => database_error(e),
-        Some(db) => AppError::internal(format!("tenant query failed: {}", crate::adapters::postgres::describe_db_error(db))),
+        Some(db) => {
+            AppError::internal(format!("tenant query failed: {}", crate::adapters::postgres::describe_db_error(db)))
+        }
         None => database_error(e),
     }
 }
@@ -81,10 +83,8 @@ pub async fn list(client: &Client, limit: i64, cursor: Option<Uuid>) -> Result<R
 }
 
 pub async fn get(client: &Client, id: Uuid) -> Result<Option<Record>, AppError> {
-    let row = client
-        .query_opt(&format!("SELECT {COLUMNS} FROM records WHERE id = $1"), &[&id])
-        .await
-        .map_err(sql_error)?;
+    let row =
+        client.query_opt(&format!("SELECT {COLUMNS} FROM records WHERE id = $1"), &[&id]).await.map_err(sql_error)?;
     row.as_ref().map(record).transpose()
 }
 
@@ -154,10 +154,13 @@ impl TenantDirectory for PostgresDirectory {
             .await
             .map_err(sql_error)?;
         let Some(row) = row else { return Ok(None) };
-        let database = match (row.get::<_, Option<String>>(3), row.get::<_, Option<i32>>(4), row.get::<_, Option<String>>(5)) {
-            (Some(host), port, Some(name)) => Some(DedicatedDatabase { host, port: port.unwrap_or(5432) as u16, name }),
-            _ => None,
-        };
+        let database =
+            match (row.get::<_, Option<String>>(3), row.get::<_, Option<i32>>(4), row.get::<_, Option<String>>(5)) {
+                (Some(host), port, Some(name)) => {
+                    Some(DedicatedDatabase { host, port: port.unwrap_or(5432) as u16, name })
+                }
+                _ => None,
+            };
         Ok(Some(TenantConfig {
             id: id.clone(),
             name: row.get(1),
