@@ -6,6 +6,7 @@
 //! nothing is downloaded at build time) and are embedded in the binary.
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::http::{Body, Request, RequestExt, Response};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use std::sync::Arc;
@@ -71,7 +72,7 @@ impl ApiDocs {
 }
 
 fn not_found(name: &str) -> AppError {
-    AppError::not_found("NOT_FOUND", format!("no file {name:?} in the API docs"))
+    AppError::new(ErrorCode::NotFound, format!("no file {name:?} in the API docs"))
 }
 
 fn respond(content_type: &str, body: Body, cache_control: &'static str) -> Response<Body> {

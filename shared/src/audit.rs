@@ -2,6 +2,7 @@
 //! however often the event is delivered.
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::events::{EventEnvelope, USER_REGISTERED};
 use std::future::Future;
 
@@ -35,7 +36,7 @@ pub async fn apply_user_event<A: AuditTrail>(trail: &A, event: &EventEnvelope) -
     let user_id = event.data.get("userId").and_then(serde_json::Value::as_i64);
     let username = event.data.get("username").and_then(serde_json::Value::as_str).map(str::to_string);
     if user_id.is_none() || username.is_none() {
-        return Err(AppError::bad_request("INVALID_EVENT", "UserRegistered needs data.userId and data.username"));
+        return Err(AppError::new(ErrorCode::InvalidEvent, "UserRegistered needs data.userId and data.username"));
     }
     let record = AuditRecord {
         event_id: event.id,

@@ -8,6 +8,7 @@ use crate::adapters::postgres::{Postgres, db_error, foreign_key_violation};
 use crate::config::dependency_timeout;
 use crate::cors::CorsPolicy;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::http::{self, Request, RequestExt};
 use crate::identity::Identity;
 use crate::ratelimit::RateLimiter;
@@ -89,7 +90,7 @@ impl ChatApi {
     pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
         let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
         let user_id: i64 =
-            claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+            claims.sub.parse().map_err(|_| AppError::new(ErrorCode::InvalidToken, "the token is invalid"))?;
         let scope = format!("chat#{user_id}");
         let now = chrono::Utc::now().timestamp();
         let decision = self.limiter.check(&scope, self.rate_limit, self.rate_window_seconds, now).await;
@@ -103,7 +104,7 @@ pub fn path_id(req: &Request, what: &'static str) -> Result<Uuid, AppError> {
     req.path_parameters_ref()
         .and_then(|p| p.first("id"))
         .and_then(|raw| Uuid::parse_str(raw.trim()).ok())
-        .ok_or_else(|| AppError::bad_request("INVALID_ID", format!("the {what} id must be a UUID")))
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidId, format!("the {what} id must be a UUID")))
 }
 
 /// `?limit=` (1-100, default 20) and `?cursor=` (opaque, from the previous page).
@@ -115,7 +116,7 @@ pub fn page_params(req: &Request) -> Result<(i64, Option<String>), AppError> {
 pub fn session_id_param(req: &Request) -> Result<Uuid, AppError> {
     http::query_param(req, "sessionId")
         .and_then(|raw| Uuid::parse_str(raw.trim()).ok())
-        .ok_or_else(|| AppError::bad_request("INVALID_SESSION_ID", "sessionId must be a chat session's UUID"))
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidSessionId, "sessionId must be a chat session's UUID"))
 }
 
 /// The foreign keys that tie a new row to the user who creates it (`chat_sessions.user_id`,
@@ -128,7 +129,7 @@ const CALLER_FOREIGN_KEYS: [&str; 2] = ["chat_sessions_user_id_fkey", "chat_mess
 pub(crate) fn caller_write_error(e: tokio_postgres::Error) -> AppError {
     match foreign_key_violation(&e) {
         Some(constraint) if CALLER_FOREIGN_KEYS.contains(&constraint) => {
-            AppError::unauthorized("INVALID_TOKEN", "the token is invalid")
+            AppError::new(ErrorCode::InvalidToken, "the token is invalid")
         }
         _ => db_error(e),
     }
@@ -142,7 +143,7 @@ pub(crate) fn position_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned")),
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidCursor, "cursor is not one this API returned")),
     }
 }
 
@@ -235,7 +236,7 @@ fn session(row: &tokio_postgres::Row) -> ChatSession {
 const SESSION_COLUMNS: &str = "id, user_id, title, created_at, updated_at";
 
 pub fn session_not_found() -> AppError {
-    AppError::not_found("SESSION_NOT_FOUND", "no such chat session")
+    AppError::new(ErrorCode::SessionNotFound, "no such chat session")
 }
 
 /// Keyset cursor over (created_at, id): `<micros>_<uuid>`, stable under inserts.
@@ -250,7 +251,7 @@ fn encode_cursor(s: &ChatSession) -> String {
 const CURSOR_MICROS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999_999;
 
 pub(crate) fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), AppError> {
-    let invalid = || AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned");
+    let invalid = || AppError::new(ErrorCode::InvalidCursor, "cursor is not one this API returned");
     let (micros, id) = raw.split_once('_').ok_or_else(invalid)?;
     let at = micros
         .parse::<i64>()
@@ -286,7 +287,7 @@ impl ChatApi {
     ) -> Result<Page<ChatSession>, AppError> {
         let owner = match user_id {
             Some(other) if other != caller.user_id && !caller.admin => {
-                return Err(AppError::forbidden("FORBIDDEN", "only admins may list another user's sessions"));
+                return Err(AppError::new(ErrorCode::Forbidden, "only admins may list another user's sessions"));
             }
             Some(other) => other,
             None => caller.user_id,

@@ -3,15 +3,16 @@
 //! queue's redrive policy moves a message that keeps failing to its DLQ.
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::events::EventEnvelope;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 pub use lambda_runtime::{Error, LambdaEvent};
 use std::future::Future;
 
 fn parse(message: &SqsMessage) -> Result<EventEnvelope, AppError> {
-    let body = message.body.as_deref().ok_or_else(|| AppError::bad_request("INVALID_EVENT", "message has no body"))?;
+    let body = message.body.as_deref().ok_or_else(|| AppError::new(ErrorCode::InvalidEvent, "message has no body"))?;
     serde_json::from_str(body)
-        .map_err(|e| AppError::bad_request("INVALID_EVENT", format!("not an event envelope: {e}")))
+        .map_err(|e| AppError::new(ErrorCode::InvalidEvent, format!("not an event envelope: {e}")))
 }
 
 pub async fn process_batch<F, Fut, T>(event: SqsEvent, handle: F) -> SqsBatchResponse
@@ -40,7 +41,7 @@ where
                 tracing::info!(%message_id, %event_id, %event_type, ?outcome, "event processed");
             }
             Err(e) => {
-                tracing::warn!(%message_id, receive_count, code = e.code(), error = %e, "event failed; reported for retry");
+                tracing::warn!(%message_id, receive_count, code = %e.code(), error = %e, "event failed; reported for retry");
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = message_id;
                 response.batch_item_failures.push(failure);

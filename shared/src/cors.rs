@@ -9,14 +9,12 @@
 //! API Gateway must not add CORS headers of its own for these routes (the HttpApi has no
 //! `CorsConfiguration`), and locally `cargo lambda watch` runs with `--disable-cors`.
 
+use crate::error::ErrorCode;
 use crate::error::{AppError, ConfigError};
 use crate::http::{self, Request, Response};
 use lambda_http::Body;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use std::future::Future;
-
-pub const CORS_ORIGIN_FORBIDDEN: &str = "CORS_ORIGIN_FORBIDDEN";
-pub const CORS_METHOD_FORBIDDEN: &str = "CORS_METHOD_FORBIDDEN";
 
 #[derive(Debug, Clone)]
 pub struct CorsPolicy {
@@ -97,12 +95,12 @@ impl CorsPolicy {
     /// Answers a preflight: 204 with the allowed methods and headers, or a 403 error.
     pub fn preflight(&self, req: &Request) -> Result<Response<Body>, AppError> {
         if !self.allows(req) {
-            return Err(AppError::forbidden(CORS_ORIGIN_FORBIDDEN, "this origin may not call this endpoint"));
+            return Err(AppError::new(ErrorCode::CorsOriginForbidden, "this origin may not call this endpoint"));
         }
         let method = http::header_str(req, header::ACCESS_CONTROL_REQUEST_METHOD.as_str()).unwrap_or_default();
         if !self.methods.iter().any(|m| m.eq_ignore_ascii_case(method)) {
-            return Err(AppError::forbidden(
-                CORS_METHOD_FORBIDDEN,
+            return Err(AppError::new(
+                ErrorCode::CorsMethodForbidden,
                 format!("cross-origin requests may use {} only", self.methods.join(", ")),
             ));
         }
@@ -170,7 +168,7 @@ mod tests {
     }
 
     async fn fail(_: Request) -> Result<Response<Body>, AppError> {
-        Err(AppError::not_found("USER_NOT_FOUND", "no such user"))
+        Err(AppError::new(ErrorCode::UserNotFound, "no such user"))
     }
 
     fn render(err: &AppError, _: &str) -> Response<Body> {
@@ -223,10 +221,10 @@ mod tests {
         assert_eq!(r.headers()["access-control-max-age"], "600");
 
         let e = p.handle(req("OPTIONS", Some("http://evil.example"), Some("GET")), render, ok).await.unwrap_err();
-        assert_eq!((e.status(), e.code()), (403, CORS_ORIGIN_FORBIDDEN));
+        assert_eq!((e.status(), e.code()), (403, ErrorCode::CorsOriginForbidden));
         let e = p.handle(req("OPTIONS", None, Some("GET")), render, ok).await.unwrap_err();
-        assert_eq!(e.code(), CORS_ORIGIN_FORBIDDEN);
+        assert_eq!(e.code(), ErrorCode::CorsOriginForbidden);
         let e = p.handle(req("OPTIONS", Some(ORIGIN), Some("DELETE")), render, ok).await.unwrap_err();
-        assert_eq!((e.status(), e.code()), (403, CORS_METHOD_FORBIDDEN));
+        assert_eq!((e.status(), e.code()), (403, ErrorCode::CorsMethodForbidden));
     }
 }

@@ -2,6 +2,7 @@
 //! is the single place where it becomes an HTTP answer, and `code()` is the stable,
 //! machine-readable part that clients may branch on.
 
+pub use crate::codes::ErrorCode;
 use std::fmt;
 
 /// A dependency the functions talk to; named in 503 answers and health reports.
@@ -33,15 +34,15 @@ impl Dependency {
     }
 
     /// Stable error code for "this dependency is down".
-    pub fn unavailable_code(self) -> &'static str {
+    pub fn unavailable_code(self) -> ErrorCode {
         match self {
-            Dependency::Postgres => "DATABASE_UNAVAILABLE",
-            Dependency::Mongo => "SESSION_STORE_UNAVAILABLE",
-            Dependency::Sqs => "QUEUE_UNAVAILABLE",
-            Dependency::Dynamodb => "TOKEN_STORE_UNAVAILABLE",
-            Dependency::S3 => "OBJECT_STORE_UNAVAILABLE",
-            Dependency::TenantDatabase => "DATABASE_ERROR",
-            Dependency::AuthService => "AUTH_SERVICE_UNAVAILABLE",
+            Dependency::Postgres => ErrorCode::DatabaseUnavailable,
+            Dependency::Mongo => ErrorCode::SessionStoreUnavailable,
+            Dependency::Sqs => ErrorCode::QueueUnavailable,
+            Dependency::Dynamodb => ErrorCode::TokenStoreUnavailable,
+            Dependency::S3 => ErrorCode::ObjectStoreUnavailable,
+            Dependency::TenantDatabase => ErrorCode::DatabaseError,
+            Dependency::AuthService => ErrorCode::AuthServiceUnavailable,
         }
     }
 }
@@ -57,29 +58,17 @@ pub type FieldErrors = std::collections::BTreeMap<String, Vec<String>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The body is well-formed JSON but its fields are wrong (400 VALIDATION_FAILED), with a
+    /// The request is refused for a reason its code names (4xx; the code decides the status).
+    /// The message is for people and never carries internal detail.
+    #[error("{message}")]
+    Rejected { code: ErrorCode, message: String },
+    /// The body is well-formed but its fields are wrong (400 VALIDATION_FAILED), with a
     /// message per field.
     #[error("{message}")]
     Invalid { message: String, fields: FieldErrors },
-    /// The client sent something we cannot accept (400).
+    /// Too many requests (429 RATE_LIMITED); the client is told when to come back.
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
-    /// Missing or wrong credentials (401). The message never says which part was wrong.
-    #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
-    #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
-    #[error("{message}")]
-    NotFound { code: &'static str, message: String },
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    #[error("{message}")]
-    PayloadTooLarge { code: &'static str, message: String },
-    #[error("{message}")]
-    UnsupportedMediaType { code: &'static str, message: String },
-    /// Too many requests (429); the client is told when to come back.
-    #[error("{message}")]
-    RateLimited { code: &'static str, message: String, retry_after_seconds: u64 },
+    RateLimited { message: String, retry_after_seconds: u64 },
     /// A dependency is down or timed out (503); the caller may retry.
     #[error("{dependency} is unavailable: {detail}")]
     Unavailable { dependency: Dependency, detail: String },
@@ -89,20 +78,9 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::BadRequest { code, message: message.into() }
-    }
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Unauthorized { code, message: message.into() }
-    }
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Forbidden { code, message: message.into() }
-    }
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::NotFound { code, message: message.into() }
-    }
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Conflict { code, message: message.into() }
+    /// A refusal with its stable code; the code decides the status (see [`ErrorCode`]).
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError::Rejected { code, message: message.into() }
     }
     pub fn unavailable(dependency: Dependency, detail: impl fmt::Display) -> Self {
         AppError::Unavailable { dependency, detail: detail.to_string() }
@@ -112,33 +90,16 @@ impl AppError {
     }
 
     pub fn status(&self) -> u16 {
-        match self {
-            AppError::BadRequest { .. } | AppError::Invalid { .. } => 400,
-            AppError::Unauthorized { .. } => 401,
-            AppError::Forbidden { .. } => 403,
-            AppError::NotFound { .. } => 404,
-            AppError::Conflict { .. } => 409,
-            AppError::PayloadTooLarge { .. } => 413,
-            AppError::UnsupportedMediaType { .. } => 415,
-            AppError::RateLimited { .. } => 429,
-            AppError::Unavailable { .. } => 503,
-            AppError::Internal(_) => 500,
-        }
+        self.code().status()
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadRequest { code, .. }
-            | AppError::Unauthorized { code, .. }
-            | AppError::Forbidden { code, .. }
-            | AppError::NotFound { code, .. }
-            | AppError::Conflict { code, .. }
-            | AppError::PayloadTooLarge { code, .. }
-            | AppError::UnsupportedMediaType { code, .. }
-            | AppError::RateLimited { code, .. } => code,
-            AppError::Invalid { .. } => "VALIDATION_FAILED",
+            AppError::Rejected { code, .. } => *code,
+            AppError::Invalid { .. } => ErrorCode::ValidationFailed,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Unavailable { dependency, .. } => dependency.unavailable_code(),
-            AppError::Internal(_) => "INTERNAL_ERROR",
+            AppError::Internal(_) => ErrorCode::InternalError,
         }
     }
 

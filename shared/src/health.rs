@@ -45,7 +45,7 @@ where
             CheckResult {
                 status: "down",
                 latency_ms,
-                code: Some(e.code()),
+                code: Some(e.code().as_str()),
                 error: Some(e.public_message()),
                 detail: None,
             }

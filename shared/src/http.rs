@@ -2,6 +2,7 @@
 //! where an [`AppError`] becomes a response.
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 pub use lambda_http::{Body, Error, Request, RequestExt, RequestPayloadExt, Response};
@@ -46,7 +47,7 @@ pub fn page_limit(req: &Request, default: i64, max: i64) -> Result<i64, AppError
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {max}"))),
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidLimit, format!("limit must be between 1 and {max}"))),
     }
 }
 
@@ -64,22 +65,16 @@ pub fn body_bytes(req: &Request) -> &[u8] {
 pub fn json_body(req: &Request, max_bytes: usize) -> Result<&[u8], AppError> {
     let bytes = body_bytes(req);
     if bytes.len() > max_bytes {
-        return Err(AppError::PayloadTooLarge {
-            code: "PAYLOAD_TOO_LARGE",
-            message: format!("request body is limited to {max_bytes} bytes"),
-        });
+        return Err(AppError::new(ErrorCode::PayloadTooLarge, format!("request body is limited to {max_bytes} bytes")));
     }
     if let Some(ct) = header_str(req, header::CONTENT_TYPE.as_str()) {
         let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(AppError::UnsupportedMediaType {
-                code: "UNSUPPORTED_MEDIA_TYPE",
-                message: "expected Content-Type: application/json".into(),
-            });
+            return Err(AppError::new(ErrorCode::UnsupportedMediaType, "expected Content-Type: application/json"));
         }
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request("EMPTY_BODY", "a JSON body is required"));
+        return Err(AppError::new(ErrorCode::EmptyBody, "a JSON body is required"));
     }
     Ok(bytes)
 }
@@ -90,8 +85,8 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Resul
     let value = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Data => AppError::bad_request("VALIDATION_FAILED", format!("invalid request body: {e}")),
-            _ => AppError::bad_request("INVALID_JSON", "the request body is not valid JSON"),
+            Category::Data => AppError::new(ErrorCode::ValidationFailed, format!("invalid request body: {e}")),
+            _ => AppError::new(ErrorCode::InvalidJson, "the request body is not valid JSON"),
         }
     })?;
     require_object(bytes)?;
@@ -103,7 +98,7 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request, max_bytes: usize) -> Resul
 pub fn require_object(json: &[u8]) -> Result<(), AppError> {
     match json.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => Ok(()),
-        _ => Err(AppError::bad_request("VALIDATION_FAILED", "the request body must be a JSON object")),
+        _ => Err(AppError::new(ErrorCode::ValidationFailed, "the request body must be a JSON object")),
     }
 }
 
@@ -207,9 +202,9 @@ pub struct ErrorBody<'a> {
 /// mistakes as info — and tells clients of a 503 when to retry.
 pub fn finish_error_response(err: &AppError, mut resp: Response<Body>) -> Response<Body> {
     match err {
-        AppError::Internal(_) => tracing::error!(error = %err, code = err.code(), "request failed"),
-        AppError::Unavailable { .. } => tracing::warn!(error = %err, code = err.code(), "dependency unavailable"),
-        _ => tracing::info!(code = err.code(), status = err.status(), "request rejected"),
+        AppError::Internal(_) => tracing::error!(error = %err, code = %err.code(), "request failed"),
+        AppError::Unavailable { .. } => tracing::warn!(error = %err, code = %err.code(), "dependency unavailable"),
+        _ => tracing::info!(code = %err.code(), status = err.status(), "request rejected"),
     }
     match err {
         AppError::Unavailable { .. } => {
@@ -225,7 +220,7 @@ pub fn finish_error_response(err: &AppError, mut resp: Response<Body>) -> Respon
 
 /// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
 pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
-    let body = ErrorBody { error: err.public_message(), code: err.code(), request_id, fields: err.fields() };
+    let body = ErrorBody { error: err.public_message(), code: err.code().as_str(), request_id, fields: err.fields() };
     finish_error_response(err, json(err.status(), &body))
 }
 
@@ -289,7 +284,7 @@ pub fn envelope_error_body(err: &AppError, request_id: &str, development: bool) 
         status: "error",
         message: err.public_message(),
         data: None,
-        code: err.code(),
+        code: err.code().as_str(),
         request_id: request_id.to_string(),
         errors: err.fields().cloned(),
         detail: (development && err.status() >= 500).then(|| err.to_string()),
@@ -355,7 +350,7 @@ mod tests {
     }
 
     fn code(r: Result<Login, AppError>) -> &'static str {
-        r.unwrap_err().code()
+        r.unwrap_err().code().as_str()
     }
 
     #[test]
@@ -380,7 +375,7 @@ mod tests {
         let dev = body(&err, true);
         assert!(dev["detail"].as_str().unwrap().contains("chat_sessions"));
         assert_eq!(dev["data"], serde_json::Value::Null);
-        let client_mistake = AppError::bad_request("X", "y");
+        let client_mistake = AppError::new(ErrorCode::InvalidRequest, "y");
         assert!(body(&client_mistake, true).get("detail").is_none());
     }
 

@@ -3,6 +3,7 @@
 
 use crate::config::JwtConfig;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::events::{EventEnvelope, USER_LOGGED_IN, UserLoggedIn};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use pbkdf2::Pbkdf2;
@@ -219,8 +220,8 @@ impl TokenService {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
-                ErrorKind::ExpiredSignature => AppError::unauthorized("TOKEN_EXPIRED", "the token has expired"),
-                _ => AppError::unauthorized("INVALID_TOKEN", "the token is invalid"),
+                ErrorKind::ExpiredSignature => AppError::new(ErrorCode::TokenExpired, "the token has expired"),
+                _ => AppError::new(ErrorCode::InvalidToken, "the token is invalid"),
             }
         })
     }
@@ -259,15 +260,15 @@ pub struct Credentials {
 impl Credentials {
     pub fn validate(&self) -> Result<(), AppError> {
         if self.username.trim().is_empty() || self.password.is_empty() {
-            return Err(AppError::bad_request("VALIDATION_FAILED", "username and password must not be empty"));
+            return Err(AppError::new(ErrorCode::ValidationFailed, "username and password must not be empty"));
         }
         // No username has one, and PostgreSQL text cannot hold it (the lookup failed: a 500).
         if self.username.contains('\0') {
-            return Err(AppError::bad_request("VALIDATION_FAILED", "username must not contain the NUL character"));
+            return Err(AppError::new(ErrorCode::ValidationFailed, "username must not contain the NUL character"));
         }
         if self.username.chars().count() > MAX_USERNAME_LEN || self.password.len() > MAX_PASSWORD_LEN {
-            return Err(AppError::bad_request(
-                "VALIDATION_FAILED",
+            return Err(AppError::new(
+                ErrorCode::ValidationFailed,
                 format!(
                     "username is limited to {MAX_USERNAME_LEN} characters and password to {MAX_PASSWORD_LEN} bytes"
                 ),
@@ -339,7 +340,7 @@ pub struct LoginOutcome {
 
 fn invalid_credentials() -> AppError {
     // One answer for unknown user and wrong password: no user enumeration.
-    AppError::unauthorized("INVALID_CREDENTIALS", "invalid username or password")
+    AppError::new(ErrorCode::InvalidCredentials, "invalid username or password")
 }
 
 /// 32 random bytes, base64url: an opaque refresh token and the hash it is stored under.
@@ -427,10 +428,10 @@ impl<U: UserStore, T: TokenStore> Identity<U, T> {
         let token = bearer_token(authorization)?;
         let claims = self.tokens.verify(token)?;
         if !self.token_store.is_active(&claims.jti).await? {
-            return Err(AppError::unauthorized("TOKEN_REVOKED", "the token has been revoked"));
+            return Err(AppError::new(ErrorCode::TokenRevoked, "the token has been revoked"));
         }
         if !self.users.user_exists(&claims.sub).await? {
-            return Err(AppError::unauthorized("INVALID_TOKEN", "the token is invalid"));
+            return Err(AppError::new(ErrorCode::InvalidToken, "the token is invalid"));
         }
         Ok(claims)
     }
@@ -454,11 +455,11 @@ pub fn refresh_expiry(ttl: std::time::Duration) -> chrono::DateTime<chrono::Utc>
 pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AppError> {
     let header = authorization.map(str::trim).filter(|h| !h.is_empty());
     let Some(header) = header else {
-        return Err(AppError::unauthorized("MISSING_TOKEN", "an Authorization: Bearer token is required"));
+        return Err(AppError::new(ErrorCode::MissingToken, "an Authorization: Bearer token is required"));
     };
     match header.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
-        _ => Err(AppError::unauthorized("INVALID_TOKEN", "the Authorization header must be 'Bearer <token>'")),
+        _ => Err(AppError::new(ErrorCode::InvalidToken, "the Authorization header must be 'Bearer <token>'")),
     }
 }
 
@@ -1072,7 +1073,7 @@ impl IntrospectionClients {
     /// Returns the client id, or 401 INVALID_CLIENT.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<&str, AppError> {
         use base64::Engine as _;
-        let invalid = || AppError::unauthorized("INVALID_CLIENT", "client authentication failed");
+        let invalid = || AppError::new(ErrorCode::InvalidClient, "client authentication failed");
         let encoded = authorization
             .and_then(|h| h.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))

@@ -6,6 +6,7 @@
 use crate::config;
 use crate::error::AppError;
 use crate::error::ConfigError;
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -125,27 +126,26 @@ pub struct Inspected {
 /// only its beginning (staged uploads).
 pub fn inspect(bytes: &[u8], total_len: u64, limit: u64, policy: &ImagePolicy) -> Result<Inspected, AppError> {
     if total_len == 0 {
-        return Err(AppError::bad_request("EMPTY_FILE", "the uploaded file is empty"));
+        return Err(AppError::new(ErrorCode::EmptyFile, "the uploaded file is empty"));
     }
     if total_len > limit {
-        return Err(AppError::PayloadTooLarge {
-            code: "FILE_TOO_LARGE",
-            message: format!("images are limited to {limit} bytes"),
-        });
+        return Err(AppError::new(ErrorCode::FileTooLarge, format!("images are limited to {limit} bytes")));
     }
-    let format = ImageFormat::sniff(bytes).ok_or_else(|| AppError::UnsupportedMediaType {
-        code: "UNSUPPORTED_IMAGE_TYPE",
-        message: format!("the file is not an image of an accepted type ({})", ImageFormat::allowed_content_types()),
+    let format = ImageFormat::sniff(bytes).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::UnsupportedImageType,
+            format!("the file is not an image of an accepted type ({})", ImageFormat::allowed_content_types()),
+        )
     })?;
     let size = imagesize::blob_size(bytes)
-        .map_err(|_| AppError::bad_request("INVALID_IMAGE", "the image header is damaged or truncated"))?;
+        .map_err(|_| AppError::new(ErrorCode::InvalidImage, "the image header is damaged or truncated"))?;
     let (width, height) = (size.width as u64, size.height as u64);
     if width == 0 || height == 0 {
-        return Err(AppError::bad_request("INVALID_IMAGE", "the image has no pixels"));
+        return Err(AppError::new(ErrorCode::InvalidImage, "the image has no pixels"));
     }
     if width.saturating_mul(height) > policy.max_pixels {
-        return Err(AppError::bad_request(
-            "IMAGE_DIMENSIONS_TOO_LARGE",
+        return Err(AppError::new(
+            ErrorCode::ImageDimensionsTooLarge,
             format!("images are limited to {} pixels", policy.max_pixels),
         ));
     }
@@ -156,7 +156,7 @@ pub fn inspect(bytes: &[u8], total_len: u64, limit: u64, policy: &ImagePolicy) -
 /// Names that try to be paths are refused rather than silently rewritten, so the client
 /// learns that its input was wrong. The name is never part of a key.
 pub fn validate_filename(name: &str) -> Result<String, AppError> {
-    let invalid = |why: &str| AppError::bad_request("INVALID_FILENAME", format!("invalid file name: {why}"));
+    let invalid = |why: &str| AppError::new(ErrorCode::InvalidFilename, format!("invalid file name: {why}"));
     let trimmed = name.trim();
     if trimmed.is_empty() {
         return Err(invalid("it is empty"));
@@ -213,8 +213,8 @@ pub fn percent_decode_name(value: &str) -> Option<String> {
 }
 
 fn mismatch(actual: ImageFormat, declared: ImageFormat) -> AppError {
-    AppError::bad_request(
-        "CONTENT_TYPE_MISMATCH",
+    AppError::new(
+        ErrorCode::ContentTypeMismatch,
         format!("the file is {}, not the {} it was declared as", actual.content_type(), declared.content_type()),
     )
 }
@@ -483,12 +483,12 @@ impl<S: ImageStore> ImageService<S> {
     /// Newest first. The cursor is the last key of the previous page.
     pub async fn list(&self, cursor: Option<&str>, limit: i32) -> Result<ImagePage, AppError> {
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(AppError::bad_request("INVALID_LIMIT", format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
+            return Err(AppError::new(ErrorCode::InvalidLimit, format!("limit must be between 1 and {MAX_PAGE_SIZE}")));
         }
         if let Some(c) = cursor {
             let valid = c.strip_prefix(PUBLIC_PREFIX).and_then(parse_object_id).is_some();
             if !valid {
-                return Err(AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"));
+                return Err(AppError::new(ErrorCode::InvalidCursor, "cursor is not one this API returned"));
             }
         }
         let (objects, more) = self.store.list(PUBLIC_PREFIX, cursor, limit).await?;
@@ -522,18 +522,20 @@ impl<S: ImageStore> ImageService<S> {
         size: u64,
         original_name: Option<&str>,
     ) -> Result<PresignedUpload, AppError> {
-        let format = ImageFormat::from_content_type(content_type).ok_or_else(|| AppError::UnsupportedMediaType {
-            code: "UNSUPPORTED_IMAGE_TYPE",
-            message: format!("contentType must be one of {}", ImageFormat::allowed_content_types()),
+        let format = ImageFormat::from_content_type(content_type).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::UnsupportedImageType,
+                format!("contentType must be one of {}", ImageFormat::allowed_content_types()),
+            )
         })?;
         if size == 0 {
-            return Err(AppError::bad_request("EMPTY_FILE", "size must be at least 1 byte"));
+            return Err(AppError::new(ErrorCode::EmptyFile, "size must be at least 1 byte"));
         }
         if size > self.policy.max_presigned_bytes {
-            return Err(AppError::PayloadTooLarge {
-                code: "FILE_TOO_LARGE",
-                message: format!("presigned uploads are limited to {} bytes", self.policy.max_presigned_bytes),
-            });
+            return Err(AppError::new(
+                ErrorCode::FileTooLarge,
+                format!("presigned uploads are limited to {} bytes", self.policy.max_presigned_bytes),
+            ));
         }
         let original_name = original_name.map(validate_filename).transpose()?;
         let id = object_id(Utc::now(), format);
@@ -562,13 +564,13 @@ impl<S: ImageStore> ImageService<S> {
     /// twice answers with the same image.
     pub async fn complete(&self, upload_id: &str) -> Result<(Image, bool), AppError> {
         let (_, signed_format) = parse_object_id(upload_id)
-            .ok_or_else(|| AppError::bad_request("INVALID_UPLOAD_ID", "uploadId is not one this API issued"))?;
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidUploadId, "uploadId is not one this API issued"))?;
         let staged_key = format!("{STAGING_PREFIX}{upload_id}");
         let public_key = format!("{PUBLIC_PREFIX}{upload_id}");
         let Some(staged) = self.store.head(&staged_key).await? else {
             return match self.store.head(&public_key).await? {
                 Some(done) => Ok((self.image_from_info(public_key, signed_format, &done), false)),
-                None => Err(AppError::not_found("UPLOAD_NOT_FOUND", "no upload with this id is waiting")),
+                None => Err(AppError::new(ErrorCode::UploadNotFound, "no upload with this id is waiting")),
             };
         };
         // An empty object has no first byte to read (a ranged GET of it is a 416), and nothing
@@ -671,7 +673,7 @@ pub(crate) mod memory {
         }
         async fn read_prefix(&self, key: &str, len: u64) -> Result<Vec<u8>, AppError> {
             let objects = self.objects.lock().unwrap();
-            let (b, _, _) = objects.get(key).ok_or_else(|| AppError::not_found("NOT_FOUND", "no object"))?;
+            let (b, _, _) = objects.get(key).ok_or_else(|| AppError::new(ErrorCode::NotFound, "no object"))?;
             Ok(b[..b.len().min(len as usize)].to_vec())
         }
         async fn copy(&self, from: &str, to: NewObject) -> Result<(), AppError> {

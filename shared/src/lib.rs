@@ -39,4 +39,5 @@ pub mod validation;
 
 pub mod adapters;
 
-pub use error::{AppError, ConfigError, Dependency};
+pub mod codes;
+pub use error::{AppError, ConfigError, Dependency, ErrorCode};

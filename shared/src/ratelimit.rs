@@ -26,7 +26,6 @@ impl RateDecision {
         match self {
             RateDecision::Allowed { remaining } => Ok(remaining),
             RateDecision::Limited { retry_after_seconds } => Err(AppError::RateLimited {
-                code: "RATE_LIMITED",
                 message: format!("rate limit of {limit} requests per {window_seconds} s reached"),
                 retry_after_seconds,
             }),

@@ -2,6 +2,7 @@
 //! login events, and "when did this user last connect", as a timestamp and relative to now.
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::events::{EventEnvelope, USER_LOGGED_IN, USER_LOGGED_OUT, UserLoggedIn, UserLoggedOut};
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_humanize::HumanTime;
@@ -235,7 +236,7 @@ pub async fn apply_auth_event<S: SessionStore>(store: &S, event: &EventEnvelope)
         USER_LOGGED_IN => {
             let data: UserLoggedIn = event
                 .data_as()
-                .map_err(|e| AppError::bad_request("INVALID_EVENT", format!("UserLoggedIn data: {e}")))?;
+                .map_err(|e| AppError::new(ErrorCode::InvalidEvent, format!("UserLoggedIn data: {e}")))?;
             let session = SessionRecord {
                 user_id: data.user_id,
                 username: data.username,
@@ -250,7 +251,7 @@ pub async fn apply_auth_event<S: SessionStore>(store: &S, event: &EventEnvelope)
         USER_LOGGED_OUT => {
             let data: UserLoggedOut = event
                 .data_as()
-                .map_err(|e| AppError::bad_request("INVALID_EVENT", format!("UserLoggedOut data: {e}")))?;
+                .map_err(|e| AppError::new(ErrorCode::InvalidEvent, format!("UserLoggedOut data: {e}")))?;
             let logout = LogoutRecord {
                 session_id: data.token_id,
                 user_id: data.user_id,
@@ -283,10 +284,10 @@ pub struct LastConnection {
 pub fn validate_username(raw: Option<&str>) -> Result<&str, AppError> {
     let username = raw.map(str::trim).unwrap_or_default();
     if username.is_empty() {
-        return Err(AppError::bad_request("MISSING_USERNAME", "query parameter 'username' is required"));
+        return Err(AppError::new(ErrorCode::MissingUsername, "query parameter 'username' is required"));
     }
     if username.chars().count() > MAX_USERNAME_LEN || username.chars().any(char::is_control) {
-        return Err(AppError::bad_request("INVALID_USERNAME", "username is malformed"));
+        return Err(AppError::new(ErrorCode::InvalidUsername, "username is malformed"));
     }
     Ok(username)
 }
@@ -304,14 +305,14 @@ pub fn authorize(caller_id: i64, caller_role: &str, owner_id: i64) -> Result<(),
     if caller_id == owner_id || caller_role == "admin" {
         Ok(())
     } else {
-        Err(AppError::forbidden("FORBIDDEN", "you may only access your own sessions"))
+        Err(AppError::new(ErrorCode::Forbidden, "you may only access your own sessions"))
     }
 }
 
 pub fn parse_user_id(raw: Option<&str>) -> Result<i64, AppError> {
     raw.and_then(|r| r.trim().parse::<i64>().ok())
         .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::bad_request("INVALID_USER_ID", "userId must be a positive integer"))
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidUserId, "userId must be a positive integer"))
 }
 
 const MAX_METADATA_BYTES: usize = 4 * 1024;
@@ -325,27 +326,27 @@ pub fn validate_metadata(
         Some(serde_json::Value::Object(map)) => {
             let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
             if size > MAX_METADATA_BYTES {
-                return Err(AppError::bad_request(
-                    "VALIDATION_FAILED",
+                return Err(AppError::new(
+                    ErrorCode::ValidationFailed,
                     format!("metadata is limited to {MAX_METADATA_BYTES} bytes"),
                 ));
             }
             if map.keys().any(|k| k.starts_with('$') || k.contains('.') || k.is_empty()) {
-                return Err(AppError::bad_request(
-                    "VALIDATION_FAILED",
+                return Err(AppError::new(
+                    ErrorCode::ValidationFailed,
                     "metadata keys may not be empty, start with '$' or contain '.'",
                 ));
             }
             // A BSON key is a C string: MongoDB cannot store one with NUL, at any depth.
             if map.iter().any(|(k, v)| k.contains('\0') || key_with_nul(v)) {
-                return Err(AppError::bad_request(
-                    "VALIDATION_FAILED",
+                return Err(AppError::new(
+                    ErrorCode::ValidationFailed,
                     "metadata keys may not contain the NUL character (\\u0000)",
                 ));
             }
             Ok(map)
         }
-        Some(_) => Err(AppError::bad_request("VALIDATION_FAILED", "metadata must be a JSON object")),
+        Some(_) => Err(AppError::new(ErrorCode::ValidationFailed, "metadata must be a JSON object")),
     }
 }
 
@@ -364,10 +365,10 @@ pub async fn last_connection<D: UserDirectory, S: SessionStore>(
     now: DateTime<Utc>,
 ) -> Result<LastConnection, AppError> {
     let Some(user_id) = users.user_id_by_username(username).await? else {
-        return Err(AppError::not_found("USER_NOT_FOUND", "no such user"));
+        return Err(AppError::new(ErrorCode::UserNotFound, "no such user"));
     };
     let Some(at) = sessions.last_connection(user_id).await? else {
-        return Err(AppError::not_found("NO_CONNECTION", "the user has never connected"));
+        return Err(AppError::new(ErrorCode::NoConnection, "the user has never connected"));
     };
     Ok(LastConnection {
         username: username.to_string(),
@@ -612,8 +613,10 @@ pub mod api {
 
         pub async fn caller(&self, req: &Request) -> Result<Caller, AppError> {
             let claims = self.identity.authenticate(http::header_str(req, "authorization")).await?;
-            let user_id =
-                claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+            let user_id = claims
+                .sub
+                .parse()
+                .map_err(|_| AppError::new(crate::error::ErrorCode::InvalidToken, "the token is invalid"))?;
             Ok(Caller { claims, user_id })
         }
 

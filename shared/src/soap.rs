@@ -10,6 +10,7 @@
 //! [`MAX_SOAP_BYTES`] and nesting to [`MAX_DEPTH`].
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::http::{self, Body, Request, Response};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use quick_xml::Writer;
@@ -36,22 +37,14 @@ pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 pub const REGISTER_USER_ACTION: &str = "urn:rust-lambda:users#RegisterUser";
 pub const GET_USER_ACTION: &str = "urn:rust-lambda:users#GetUser";
 
-// Stable codes of the SOAP-specific client mistakes (the rest come from the domain).
-pub const MALFORMED_XML: &str = "MALFORMED_XML";
-pub const XML_DOCTYPE_FORBIDDEN: &str = "XML_DOCTYPE_FORBIDDEN";
-pub const INVALID_SOAP_REQUEST: &str = "INVALID_SOAP_REQUEST";
-pub const SOAP_VERSION_MISMATCH: &str = "SOAP_VERSION_MISMATCH";
-pub const SOAP_MUST_UNDERSTAND: &str = "SOAP_MUST_UNDERSTAND";
-pub const INVALID_SOAP_ACTION: &str = "INVALID_SOAP_ACTION";
-
 const MAX_USERNAME_LEN: usize = 64;
 
 fn malformed(message: impl Into<String>) -> AppError {
-    AppError::bad_request(MALFORMED_XML, message)
+    AppError::new(ErrorCode::MalformedXml, message)
 }
 
 fn invalid(message: impl Into<String>) -> AppError {
-    AppError::bad_request(INVALID_SOAP_REQUEST, message)
+    AppError::new(ErrorCode::InvalidSoapRequest, message)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -106,10 +99,10 @@ pub fn get_user(req: &Request) -> Result<GetUser, AppError> {
 pub fn lookup_username(raw: Option<&str>) -> Result<String, AppError> {
     let username = raw.map(str::trim).unwrap_or_default();
     if username.is_empty() {
-        return Err(AppError::bad_request("MISSING_USERNAME", "username is required"));
+        return Err(AppError::new(ErrorCode::MissingUsername, "username is required"));
     }
     if username.chars().count() > MAX_USERNAME_LEN || username.chars().any(char::is_control) {
-        return Err(AppError::bad_request("INVALID_USERNAME", "username is malformed"));
+        return Err(AppError::new(ErrorCode::InvalidUsername, "username is malformed"));
     }
     Ok(username.to_string())
 }
@@ -129,10 +122,10 @@ fn parse_request<const N: usize>(
 
 fn check_size(body: &[u8]) -> Result<(), AppError> {
     if body.len() > MAX_SOAP_BYTES {
-        return Err(AppError::PayloadTooLarge {
-            code: "PAYLOAD_TOO_LARGE",
-            message: format!("SOAP requests are limited to {MAX_SOAP_BYTES} bytes"),
-        });
+        return Err(AppError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("SOAP requests are limited to {MAX_SOAP_BYTES} bytes"),
+        ));
     }
     Ok(())
 }
@@ -143,8 +136,7 @@ fn check_media_type(content_type: Option<&str>) -> Result<(), AppError> {
     let Some(ct) = content_type else { return Ok(()) };
     let mut parts = ct.split(';');
     let essence = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-    let unsupported =
-        |message: &str| AppError::UnsupportedMediaType { code: "UNSUPPORTED_MEDIA_TYPE", message: message.to_string() };
+    let unsupported = |message: &str| AppError::new(ErrorCode::UnsupportedMediaType, message);
     if essence != "text/xml" && essence != "application/xml" {
         return Err(unsupported("expected Content-Type: text/xml; charset=utf-8 (SOAP 1.1)"));
     }
@@ -170,8 +162,8 @@ fn check_soap_action(value: Option<&[u8]>, expected: &str) -> Result<(), AppErro
     if action.is_empty() || action == expected {
         Ok(())
     } else {
-        Err(AppError::bad_request(
-            INVALID_SOAP_ACTION,
+        Err(AppError::new(
+            ErrorCode::InvalidSoapAction,
             format!("SOAPAction must be \"{expected}\" (or empty) for this endpoint"),
         ))
     }
@@ -243,7 +235,7 @@ pub fn parse_envelope<const N: usize>(xml: &[u8], operation: &str, fields: [&str
     let text = std::str::from_utf8(xml).map_err(|_| malformed("the request is not UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(AppError::bad_request("EMPTY_BODY", "a SOAP envelope is required"));
+        return Err(AppError::new(ErrorCode::EmptyBody, "a SOAP envelope is required"));
     }
 
     // Well-formedness (and the DOCTYPE ban) first, so a broken document is reported as such
@@ -268,7 +260,7 @@ pub fn parse_envelope<const N: usize>(xml: &[u8], operation: &str, fields: [&str
         match event {
             // Refused by `check_well_formed` already; never processed here either.
             Event::DocType(_) => {
-                return Err(AppError::bad_request(XML_DOCTYPE_FORBIDDEN, "DOCTYPE declarations are not allowed"));
+                return Err(AppError::new(ErrorCode::XmlDoctypeForbidden, "DOCTYPE declarations are not allowed"));
             }
             Event::Decl(_) => {}
             // SOAP 1.1 §3: "A SOAP message MUST NOT contain Processing Instructions."
@@ -310,13 +302,13 @@ pub fn parse_envelope<const N: usize>(xml: &[u8], operation: &str, fields: [&str
                         if local == "Envelope" && in_ns(ENVELOPE_NS) {
                             Frame::Envelope
                         } else if local == "Envelope" && in_ns(SOAP12_ENVELOPE_NS) {
-                            return Err(AppError::bad_request(
-                                SOAP_VERSION_MISMATCH,
+                            return Err(AppError::new(
+                                ErrorCode::SoapVersionMismatch,
                                 "this endpoint speaks SOAP 1.1 (envelope namespace http://schemas.xmlsoap.org/soap/envelope/)",
                             ));
                         } else if local == "Envelope" {
-                            return Err(AppError::bad_request(
-                                SOAP_VERSION_MISMATCH,
+                            return Err(AppError::new(
+                                ErrorCode::SoapVersionMismatch,
                                 "the Envelope is not in the SOAP 1.1 namespace http://schemas.xmlsoap.org/soap/envelope/",
                             ));
                         } else {
@@ -338,8 +330,8 @@ pub fn parse_envelope<const N: usize>(xml: &[u8], operation: &str, fields: [&str
                     }
                     Some(Frame::Header) => {
                         if must_understand(&reader, &start)? {
-                            return Err(AppError::bad_request(
-                                SOAP_MUST_UNDERSTAND,
+                            return Err(AppError::new(
+                                ErrorCode::SoapMustUnderstand,
                                 format!("header entry <{local}> is marked mustUnderstand but is not understood here"),
                             ));
                         }
@@ -432,8 +424,8 @@ fn check_well_formed(text: &str) -> Result<(), AppError> {
         }
         match event {
             Event::DocType(_) => {
-                return Err(AppError::bad_request(
-                    XML_DOCTYPE_FORBIDDEN,
+                return Err(AppError::new(
+                    ErrorCode::XmlDoctypeForbidden,
                     "DOCTYPE declarations are not allowed in SOAP messages",
                 ));
             }
@@ -441,10 +433,10 @@ fn check_well_formed(text: &str) -> Result<(), AppError> {
                 if let Some(encoding) = decl.encoding() {
                     let encoding = encoding.map_err(|e| malformed(format!("bad XML declaration: {e}")))?;
                     if !encoding.eq_ignore_ascii_case("utf-8") && !encoding.eq_ignore_ascii_case("us-ascii") {
-                        return Err(AppError::UnsupportedMediaType {
-                            code: "UNSUPPORTED_MEDIA_TYPE",
-                            message: "only UTF-8 SOAP requests are accepted".into(),
-                        });
+                        return Err(AppError::new(
+                            ErrorCode::UnsupportedMediaType,
+                            "only UTF-8 SOAP requests are accepted",
+                        ));
                     }
                 }
             }
@@ -599,8 +591,8 @@ pub fn get_user_response(id: i64, username: &str) -> Result<Response<Body>, AppE
 pub fn fault_code(err: &AppError) -> &'static str {
     match err {
         AppError::Unavailable { .. } | AppError::Internal(_) => "soap:Server",
-        _ if err.code() == SOAP_VERSION_MISMATCH => "soap:VersionMismatch",
-        _ if err.code() == SOAP_MUST_UNDERSTAND => "soap:MustUnderstand",
+        _ if err.code() == ErrorCode::SoapVersionMismatch => "soap:VersionMismatch",
+        _ if err.code() == ErrorCode::SoapMustUnderstand => "soap:MustUnderstand",
         _ => "soap:Client",
     }
 }
@@ -616,7 +608,7 @@ fn fault_document(err: &AppError, request_id: &str) -> std::io::Result<String> {
             if faultcode != "soap:MustUnderstand" {
                 w.create_element("detail").write_inner_content(|w| {
                     w.create_element("tns:ServiceFault").write_inner_content(|w| {
-                        text_element(w, "tns:code", err.code())?;
+                        text_element(w, "tns:code", err.code().as_str())?;
                         text_element(w, "tns:requestId", request_id)
                     })?;
                     Ok(())
@@ -917,7 +909,7 @@ mod tests {
         parse_envelope(xml.as_bytes(), "RegisterUser", FIELDS)
     }
 
-    fn code(xml: &str) -> &'static str {
+    fn code(xml: &str) -> ErrorCode {
         match parse(xml) {
             Ok(v) => panic!("expected an error, parsed {v:?} from {xml}"),
             Err(e) => e.code(),
@@ -963,13 +955,13 @@ mod tests {
         }
         // The right local names in the wrong namespaces are refused.
         let wrong_ns = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><m:RegisterUser xmlns:m="urn:someone-else"><username>bob</username><email>a@x.io</email><password>pw</password></m:RegisterUser></soap:Body></soap:Envelope>"#;
-        assert_eq!(code(wrong_ns), INVALID_SOAP_REQUEST);
+        assert_eq!(code(wrong_ns), ErrorCode::InvalidSoapRequest);
         let field_wrong_ns = register_xml(
             r#"<x:username xmlns:x="urn:other">bob</x:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>"#,
         );
-        assert_eq!(code(&field_wrong_ns), INVALID_SOAP_REQUEST);
+        assert_eq!(code(&field_wrong_ns), ErrorCode::InvalidSoapRequest);
         let body_wrong_ns = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:o="urn:other"><o:Body/></soap:Envelope>"#;
-        assert_eq!(code(body_wrong_ns), INVALID_SOAP_REQUEST);
+        assert_eq!(code(body_wrong_ns), ErrorCode::InvalidSoapRequest);
     }
 
     #[test]
@@ -1000,7 +992,7 @@ mod tests {
             )
             .trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         );
-        assert_eq!(code(&xxe), XML_DOCTYPE_FORBIDDEN);
+        assert_eq!(code(&xxe), ErrorCode::XmlDoctypeForbidden);
 
         let laughs = r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -1011,15 +1003,15 @@ mod tests {
  <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
 ]>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><t:RegisterUser xmlns:t="urn:rust-lambda:users"><t:username>&lol9;</t:username></t:RegisterUser></soap:Body></soap:Envelope>"#;
-        assert_eq!(code(laughs), XML_DOCTYPE_FORBIDDEN);
+        assert_eq!(code(laughs), ErrorCode::XmlDoctypeForbidden);
 
         let parameter_entity = r#"<!DOCTYPE x [<!ENTITY % p SYSTEM "http://127.0.0.1:1/evil.dtd"> %p;]><x/>"#;
-        assert_eq!(code(parameter_entity), XML_DOCTYPE_FORBIDDEN);
+        assert_eq!(code(parameter_entity), ErrorCode::XmlDoctypeForbidden);
         let external_subset = r#"<!DOCTYPE soap:Envelope SYSTEM "http://127.0.0.1:1/soap.dtd"><x/>"#;
-        assert_eq!(code(external_subset), XML_DOCTYPE_FORBIDDEN);
+        assert_eq!(code(external_subset), ErrorCode::XmlDoctypeForbidden);
         // A DOCTYPE where none may stand is refused too, never processed.
         let inside = register_xml("<!DOCTYPE x [<!ENTITY e \"boom\">]><tns:username>&e;</tns:username>");
-        assert!(matches!(code(&inside), XML_DOCTYPE_FORBIDDEN | MALFORMED_XML));
+        assert!(matches!(code(&inside), ErrorCode::XmlDoctypeForbidden | ErrorCode::MalformedXml));
     }
 
     #[test]
@@ -1027,12 +1019,12 @@ mod tests {
         let xml = register_xml(
             "<tns:username>&xxe;</tns:username><tns:email>a@x.io</tns:email><tns:password>pw</tns:password>",
         );
-        assert_eq!(code(&xml), MALFORMED_XML);
+        assert_eq!(code(&xml), ErrorCode::MalformedXml);
         let in_attribute = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" a="&xxe;"><soap:Body/></soap:Envelope>"#;
-        assert_eq!(code(in_attribute), MALFORMED_XML);
-        assert_eq!(code(&register_xml("<tns:username>&#0;</tns:username>")), MALFORMED_XML);
-        assert_eq!(code(&register_xml("<tns:username>&#xD800;</tns:username>")), MALFORMED_XML);
-        assert_eq!(code(&register_xml("<tns:username>a & b</tns:username>")), MALFORMED_XML);
+        assert_eq!(code(in_attribute), ErrorCode::MalformedXml);
+        assert_eq!(code(&register_xml("<tns:username>&#0;</tns:username>")), ErrorCode::MalformedXml);
+        assert_eq!(code(&register_xml("<tns:username>&#xD800;</tns:username>")), ErrorCode::MalformedXml);
+        assert_eq!(code(&register_xml("<tns:username>a & b</tns:username>")), ErrorCode::MalformedXml);
     }
 
     #[test]
@@ -1048,9 +1040,12 @@ mod tests {
             "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body/></soap:Envelope><second/>",
             "text before <a/>",
         ] {
-            assert_eq!(code(xml), MALFORMED_XML, "{xml}");
+            assert_eq!(code(xml), ErrorCode::MalformedXml, "{xml}");
         }
-        assert_eq!(parse_envelope(b"<a>\xff\xfe</a>", "RegisterUser", FIELDS).unwrap_err().code(), MALFORMED_XML);
+        assert_eq!(
+            parse_envelope(b"<a>\xff\xfe</a>", "RegisterUser", FIELDS).unwrap_err().code(),
+            ErrorCode::MalformedXml
+        );
         assert_eq!(code("  \n "), "EMPTY_BODY");
     }
 
@@ -1082,10 +1077,10 @@ mod tests {
             ("processing instruction".into(), register_xml(&format!("<?php evil() ?>{ALICE}"))),
         ];
         for (what, xml) in cases {
-            assert_eq!(code(&xml), INVALID_SOAP_REQUEST, "{what}: {xml}");
+            assert_eq!(code(&xml), ErrorCode::InvalidSoapRequest, "{what}: {xml}");
         }
         let soap12 = r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body/></env:Envelope>"#;
-        assert_eq!(code(soap12), SOAP_VERSION_MISMATCH);
+        assert_eq!(code(soap12), ErrorCode::SoapVersionMismatch);
     }
 
     #[test]
@@ -1104,16 +1099,16 @@ mod tests {
         assert!(parse(&with_header("<w:Trace xmlns:w=\"urn:x\" mustUnderstand=\"1\"/>")).is_ok());
         assert_eq!(
             code(&with_header("<w:Security xmlns:w=\"urn:x\" soap:mustUnderstand=\"1\"/>")),
-            SOAP_MUST_UNDERSTAND
+            ErrorCode::SoapMustUnderstand
         );
         assert_eq!(
             code(&with_header(
                 "<w:S xmlns:w=\"urn:x\" xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\" e:mustUnderstand=\" 1 \"/>"
             )),
-            SOAP_MUST_UNDERSTAND
+            ErrorCode::SoapMustUnderstand
         );
         let deep = format!("{}{}", "<w:a xmlns:w=\"urn:x\">".repeat(40), "</w:a>".repeat(40));
-        assert_eq!(code(&with_header(&deep)), INVALID_SOAP_REQUEST);
+        assert_eq!(code(&with_header(&deep)), ErrorCode::InvalidSoapRequest);
     }
 
     #[test]
@@ -1122,7 +1117,7 @@ mod tests {
         let pad = |to: usize| format!("{base}{}", " ".repeat(to - base.len()));
         assert!(parse(&pad(MAX_SOAP_BYTES)).is_ok());
         let err = parse(&pad(MAX_SOAP_BYTES + 1)).unwrap_err();
-        assert_eq!((err.status(), err.code()), (413, "PAYLOAD_TOO_LARGE"));
+        assert_eq!((err.status(), err.code().as_str()), (413, "PAYLOAD_TOO_LARGE"));
     }
 
     #[test]
@@ -1141,9 +1136,12 @@ mod tests {
         assert!(ok(&[]).is_ok());
         for ct in ["application/json", "application/soap+xml", "text/xml; charset=iso-8859-1"] {
             let e = ok(&[("content-type", ct)]).unwrap_err();
-            assert_eq!((e.status(), e.code()), (415, "UNSUPPORTED_MEDIA_TYPE"), "{ct}");
+            assert_eq!((e.status(), e.code().as_str()), (415, "UNSUPPORTED_MEDIA_TYPE"), "{ct}");
         }
-        assert_eq!(ok(&[("soapaction", "\"urn:rust-lambda:users#GetUser\"")]).unwrap_err().code(), INVALID_SOAP_ACTION);
+        assert_eq!(
+            ok(&[("soapaction", "\"urn:rust-lambda:users#GetUser\"")]).unwrap_err().code(),
+            ErrorCode::InvalidSoapAction
+        );
         let latin1 = body.replace("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"");
         assert_eq!(register_user(&req("POST", "/register", &[], &latin1)).unwrap_err().status(), 415);
         let password_hidden = format!("{:?}", ok(&[]).unwrap());
@@ -1222,17 +1220,13 @@ mod tests {
     #[test]
     fn faults_map_every_error_in_one_place() {
         let cases = [
-            (AppError::bad_request(MALFORMED_XML, "bad <xml> & more"), 400, "soap:Client"),
-            (AppError::not_found("USER_NOT_FOUND", "no such user"), 404, "soap:Client"),
-            (AppError::conflict("USERNAME_TAKEN", "taken"), 409, "soap:Client"),
-            (AppError::PayloadTooLarge { code: "PAYLOAD_TOO_LARGE", message: "big".into() }, 413, "soap:Client"),
-            (
-                AppError::UnsupportedMediaType { code: "UNSUPPORTED_MEDIA_TYPE", message: "xml".into() },
-                415,
-                "soap:Client",
-            ),
-            (AppError::forbidden("CORS_ORIGIN_FORBIDDEN", "no"), 403, "soap:Client"),
-            (AppError::bad_request(SOAP_VERSION_MISMATCH, "1.2"), 400, "soap:VersionMismatch"),
+            (AppError::new(ErrorCode::MalformedXml, "bad <xml> & more"), 400, "soap:Client"),
+            (AppError::new(ErrorCode::UserNotFound, "no such user"), 404, "soap:Client"),
+            (AppError::new(ErrorCode::UsernameTaken, "taken"), 409, "soap:Client"),
+            (AppError::new(ErrorCode::PayloadTooLarge, "big"), 413, "soap:Client"),
+            (AppError::new(ErrorCode::UnsupportedMediaType, "xml"), 415, "soap:Client"),
+            (AppError::new(ErrorCode::CorsOriginForbidden, "no"), 403, "soap:Client"),
+            (AppError::new(ErrorCode::SoapVersionMismatch, "1.2"), 400, "soap:VersionMismatch"),
             (
                 AppError::unavailable(crate::Dependency::Postgres, "connection refused (os error 111)"),
                 503,
@@ -1255,7 +1249,7 @@ mod tests {
             assert_eq!(resp.headers().contains_key("retry-after"), status == 503);
         }
         // Header faults carry no detail (SOAP 1.1 §4.4).
-        let resp = fault_response(&AppError::bad_request(SOAP_MUST_UNDERSTAND, "x"), "r");
+        let resp = fault_response(&AppError::new(ErrorCode::SoapMustUnderstand, "x"), "r");
         let fields = read_back(text_of(&resp));
         assert_eq!(fields["faultcode"].1, "soap:MustUnderstand");
         assert!(!fields.contains_key("detail"));
@@ -1384,7 +1378,7 @@ mod tests {
     #[test]
     fn wrong_methods_are_client_faults() {
         let e = wrong_method(&req("GET", "/register", &[], ""), "POST a RegisterUser envelope");
-        assert_eq!((e.status(), e.code()), (400, INVALID_SOAP_REQUEST));
+        assert_eq!((e.status(), e.code()), (400, ErrorCode::InvalidSoapRequest));
         assert_eq!(fault_code(&e), "soap:Client");
     }
 }

@@ -7,6 +7,7 @@
 //! with in-memory parts; the adapters (HTTP introspection, DynamoDB cache and counters,
 //! PostgreSQL pools) live in `adapters` and [`pools`].
 
+use crate::error::ErrorCode;
 use crate::error::{AppError, Dependency};
 pub use crate::ratelimit::{RateCounter, RateLimiter};
 use serde::{Deserialize, Serialize};
@@ -35,8 +36,8 @@ pub struct TenantId(String);
 impl TenantId {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let invalid = || {
-            AppError::bad_request(
-                "INVALID_TENANT_ID",
+            AppError::new(
+                ErrorCode::InvalidTenantId,
                 "X-Tenant-ID must be 1-40 lowercase letters, digits or inner hyphens",
             )
         };
@@ -181,7 +182,7 @@ pub struct Granted {
 }
 
 fn auth_failed(message: &str) -> AppError {
-    AppError::unauthorized("AUTHENTICATION_FAILED", message)
+    AppError::new(ErrorCode::AuthenticationFailed, message)
 }
 
 impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> TenantAccess<I, D, S, C> {
@@ -212,7 +213,7 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
         let subject = info.sub.ok_or_else(|| auth_failed("the token has no subject"))?;
         let tenant =
             info.tenant_id.as_deref().map(TenantId::parse).transpose().ok().flatten().ok_or_else(|| {
-                AppError::forbidden("TENANT_ACCESS_DENIED", "the token does not belong to any tenant")
+                AppError::new(ErrorCode::TenantAccessDenied, "the token does not belong to any tenant")
             })?;
         Ok(Caller { subject, username: info.username, role: info.role.unwrap_or_else(|| "user".into()), tenant })
     }
@@ -235,7 +236,7 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
             }
         };
         config.filter(|c| c.active).ok_or_else(|| {
-            AppError::not_found("TENANT_NOT_FOUND", format!("tenant '{id}' does not exist or is disabled"))
+            AppError::new(ErrorCode::TenantNotFound, format!("tenant '{id}' does not exist or is disabled"))
         })
     }
 
@@ -244,7 +245,7 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
         let requested = TenantId::parse(tenant_header)?;
         let caller = self.caller(token, now_epoch).await?;
         if caller.tenant != requested {
-            return Err(AppError::forbidden("TENANT_ACCESS_DENIED", "the token does not grant access to this tenant"));
+            return Err(AppError::new(ErrorCode::TenantAccessDenied, "the token does not grant access to this tenant"));
         }
         let tenant = self.tenant(&requested).await?;
         let scope = format!("{}#{}", tenant.id, caller.subject);
@@ -540,7 +541,7 @@ mod tests {
                 a.authorize("tok-a", "acme", 1000).await.unwrap();
             }
             let limited = a.authorize("tok-a", "acme", 1010).await.unwrap_err();
-            assert_eq!((limited.code(), limited.status()), ("RATE_LIMITED", 429));
+            assert_eq!((limited.code().as_str(), limited.status()), ("RATE_LIMITED", 429));
             assert!(matches!(limited, AppError::RateLimited { retry_after_seconds: 10, .. }), "window 960-1020");
             a.authorize("tok-a", "acme", 1019).await.expect_err("same window");
             a.authorize("tok-a", "acme", 1080).await.expect("next window");

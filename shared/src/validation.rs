@@ -2,6 +2,7 @@
 //! fields (serde, located by `serde_path_to_error`) and rule violations (`validator` derive)
 //! all become one 400 VALIDATION_FAILED with a message per field.
 
+use crate::error::ErrorCode;
 use crate::error::{AppError, FieldErrors};
 use crate::http::{self, Request};
 use serde::de::DeserializeOwned;
@@ -37,7 +38,7 @@ fn deserialize_any<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner();
         if inner.classify() != serde_json::error::Category::Data {
-            return AppError::bad_request("INVALID_JSON", "the request body is not valid JSON");
+            return AppError::new(ErrorCode::InvalidJson, "the request body is not valid JSON");
         }
         let path = e.path().to_string();
         let message = inner.to_string();

@@ -3,6 +3,7 @@
 
 use shared::AppError;
 use shared::chat::{ChatApi, page_params};
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
@@ -13,7 +14,7 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
         Some(raw) => Some(
             raw.trim()
                 .parse::<i64>()
-                .map_err(|_| AppError::bad_request("INVALID_USER_ID", "userId must be an integer"))?,
+                .map_err(|_| AppError::new(ErrorCode::InvalidUserId, "userId must be an integer"))?,
         ),
     };
     let page = api.list_sessions(&caller, user_id, limit, cursor.as_deref()).await?;

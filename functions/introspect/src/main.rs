@@ -4,6 +4,7 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, RequestPayloadExt, Response};
 use shared::identity::{Identity, IntrospectionClients, IntrospectionRequest};
 
@@ -15,15 +16,12 @@ struct State {
 async fn handle(state: &State, req: Request) -> Result<Response<Body>, AppError> {
     let client = state.clients.authenticate(http::header_str(&req, "authorization"))?;
     if req.body().len() > 8 * 1024 {
-        return Err(AppError::PayloadTooLarge {
-            code: "PAYLOAD_TOO_LARGE",
-            message: "request body is limited to 8192 bytes".into(),
-        });
+        return Err(AppError::new(ErrorCode::PayloadTooLarge, "request body is limited to 8192 bytes"));
     }
     let body: IntrospectionRequest = req
         .payload()
-        .map_err(|_| AppError::bad_request("INVALID_REQUEST", "expected a form-encoded body with 'token'"))?
-        .ok_or_else(|| AppError::bad_request("INVALID_REQUEST", "the 'token' parameter is required"))?;
+        .map_err(|_| AppError::new(ErrorCode::InvalidRequest, "expected a form-encoded body with 'token'"))?
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidRequest, "the 'token' parameter is required"))?;
     let answer = state.identity.introspect(body.token.trim()).await?;
     tracing::info!(client, active = answer.active, "token introspected");
     Ok(http::json(200, &answer))

@@ -3,17 +3,18 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, Response};
 use shared::identity::Identity;
 
 async fn handle(identity: &Identity<Postgres, DynamoTokens>, req: Request) -> Result<Response<Body>, AppError> {
     let claims = identity.authenticate(http::header_str(&req, "authorization")).await?;
-    let user_id = claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+    let user_id = claims.sub.parse().map_err(|_| AppError::new(ErrorCode::InvalidToken, "the token is invalid"))?;
     let profile = identity
         .users
         .profile(user_id)
         .await?
-        .ok_or_else(|| AppError::not_found("USER_NOT_FOUND", "the account no longer exists"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::UserNotFound, "the account no longer exists"))?;
     Ok(http::json(200, &profile))
 }
 

@@ -1,6 +1,7 @@
 //! DELETE /api/sessions/{userId}[?sessionId=] — ends one or every active session (owner or admin).
 
 use shared::AppError;
+use shared::error::ErrorCode;
 use shared::events::{EventEnvelope, SESSION_ENDED};
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionStore, SessionsEnded, api::SessionApi};
@@ -9,7 +10,7 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
     let (caller, owner) = api.authorized_owner(&req).await?;
     let session_id = http::query_param(&req, "sessionId");
     if session_id.as_deref().is_some_and(|s| s.trim().is_empty() || s.len() > 64) {
-        return Err(AppError::bad_request("VALIDATION_FAILED", "sessionId must be 1 to 64 characters"));
+        return Err(AppError::new(ErrorCode::ValidationFailed, "sessionId must be 1 to 64 characters"));
     }
     let session_id = session_id.as_deref().map(str::trim);
     let event = EventEnvelope::new(
@@ -20,7 +21,7 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
     .map_err(AppError::internal)?;
     let ended = api.with_event(event, || api.sessions.end(owner, session_id), |n| *n > 0).await?;
     if session_id.is_some() && ended == 0 {
-        return Err(AppError::not_found("SESSION_NOT_FOUND", "no such active session for this user"));
+        return Err(AppError::new(ErrorCode::SessionNotFound, "no such active session for this user"));
     }
     Ok(http::json(200, &SessionsEnded { user_id: owner, ended }))
 }

@@ -1,6 +1,7 @@
 //! GET /api/sessions/{userId} — the user's sessions, newest first (owner or admin).
 
 use shared::AppError;
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionList, SessionStore, api::SessionApi};
 
@@ -12,7 +13,7 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| AppError::bad_request("INVALID_LIMIT", "limit must be between 1 and 100"))?,
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidLimit, "limit must be between 1 and 100"))?,
     };
     let sessions = api.sessions.list(owner, limit).await?;
     Ok(http::json(200, &SessionList { user_id: owner, count: sessions.len(), sessions }))

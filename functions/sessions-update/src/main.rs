@@ -1,6 +1,7 @@
 //! PUT /api/sessions/{userId} — touches a session (lastSeenAt) and merges metadata (owner or admin).
 
 use shared::AppError;
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionStore, UpdateSession, api::SessionApi, validate_metadata};
 
@@ -8,14 +9,14 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
     let (_caller, owner) = api.authorized_owner(&req).await?;
     let body: UpdateSession = http::parse_json(&req, 8 * 1024)?;
     if body.session_id.trim().is_empty() || body.session_id.len() > 64 {
-        return Err(AppError::bad_request("VALIDATION_FAILED", "sessionId is required (at most 64 characters)"));
+        return Err(AppError::new(ErrorCode::ValidationFailed, "sessionId is required (at most 64 characters)"));
     }
     let metadata = validate_metadata(body.metadata)?;
     let updated = api
         .sessions
         .touch(owner, body.session_id.trim(), Some(&metadata))
         .await?
-        .ok_or_else(|| AppError::not_found("SESSION_NOT_FOUND", "no such session for this user"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::SessionNotFound, "no such session for this user"))?;
     Ok(http::json(200, &updated))
 }
 

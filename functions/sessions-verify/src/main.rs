@@ -2,6 +2,7 @@
 //! session it opened has not been ended.
 
 use shared::AppError;
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, Response};
 use shared::sessions::{SessionStore, TokenVerification, api::SessionApi};
 
@@ -9,7 +10,7 @@ async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppErr
     let caller = api.caller(&req).await?;
     let session = api.sessions.find_by_token(&caller.claims.jti).await?;
     if session.as_ref().is_some_and(|s| s.status == "ended") {
-        return Err(AppError::unauthorized("SESSION_ENDED", "the session of this token has ended"));
+        return Err(AppError::new(ErrorCode::SessionEnded, "the session of this token has ended"));
     }
     // The session document is written from the login event, asynchronously: right after login
     // it may not exist yet, which does not make the token invalid.

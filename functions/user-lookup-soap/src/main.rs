@@ -6,6 +6,7 @@
 use shared::AppError;
 use shared::adapters::postgres::Postgres;
 use shared::cors::CorsPolicy;
+use shared::error::ErrorCode;
 use shared::http::{self, Body, Request, Response};
 use shared::soap::{self, Service};
 
@@ -25,7 +26,7 @@ async fn lookup(state: &State, req: Request) -> Result<Response<Body>, AppError>
         .db
         .find_user_summary(&username)
         .await?
-        .ok_or_else(|| AppError::not_found("USER_NOT_FOUND", "no user has that username"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::UserNotFound, "no user has that username"))?;
     soap::get_user_response(id, &username)
 }
 

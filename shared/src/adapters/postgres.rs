@@ -3,6 +3,7 @@
 //! (or later) only turns into 503s until it is back — the pool reconnects by itself.
 
 use crate::config::PostgresConfig;
+use crate::error::ErrorCode;
 use crate::error::{AppError, ConfigError, Dependency};
 use crate::events::EventEnvelope;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
@@ -61,7 +62,7 @@ pub fn db_error(e: tokio_postgres::Error) -> AppError {
     match e.as_db_error() {
         Some(db) if server_unavailable(db.code()) => AppError::unavailable(Dependency::Postgres, describe_db_error(db)),
         Some(db) if nul_in_text(db.code()) => {
-            AppError::bad_request("VALIDATION_FAILED", "text must not contain the NUL character (U+0000)")
+            AppError::new(ErrorCode::ValidationFailed, "text must not contain the NUL character (U+0000)")
         }
         Some(db) => AppError::internal(format!("database error: {}", describe_db_error(db))),
         // Closed connection, I/O error, timeout: the database is (at least briefly) unavailable.
@@ -168,7 +169,7 @@ impl Postgres {
             )
             .await
             .map_err(|e| match unique_violation(&e) {
-                Some(_) => AppError::conflict("USERNAME_TAKEN", "that username is already registered"),
+                Some(_) => AppError::new(ErrorCode::UsernameTaken, "that username is already registered"),
                 None => db_error(e),
             })?;
         Ok(row.get(0))
@@ -287,8 +288,8 @@ impl crate::identity::RegistrationStore for Postgres {
             )
             .await
             .map_err(|e| match unique_violation(&e) {
-                Some("users_email_key") => AppError::conflict("EMAIL_TAKEN", "that email is already registered"),
-                Some(_) => AppError::conflict("USERNAME_TAKEN", "that username is already registered"),
+                Some("users_email_key") => AppError::new(ErrorCode::EmailTaken, "that email is already registered"),
+                Some(_) => AppError::new(ErrorCode::UsernameTaken, "that username is already registered"),
                 None => db_error(e),
             })?;
         let user = crate::identity::NewUser {

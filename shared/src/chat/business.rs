@@ -5,6 +5,7 @@
 use super::{Caller, ChatApi, Page, trimmed, trimmed_opt};
 use crate::adapters::postgres::{db_error, unique_violation};
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -163,18 +164,20 @@ fn session_of(session_id: Option<Uuid>, creating: bool) -> Result<Option<Uuid>, 
 }
 
 pub fn vendor_not_found() -> AppError {
-    AppError::not_found("VENDOR_NOT_FOUND", "no such vendor")
+    AppError::new(ErrorCode::VendorNotFound, "no such vendor")
 }
 
 pub fn seller_not_found() -> AppError {
-    AppError::not_found("SELLER_NOT_FOUND", "no such seller")
+    AppError::new(ErrorCode::SellerNotFound, "no such seller")
 }
 
 fn vendor_conflict(e: tokio_postgres::Error) -> AppError {
     match unique_violation(&e) {
-        Some("vendors_session_id_key") => AppError::conflict("VENDOR_EXISTS", "this chat session already has a vendor"),
+        Some("vendors_session_id_key") => {
+            AppError::new(ErrorCode::VendorExists, "this chat session already has a vendor")
+        }
         Some("vendors_email_unique") => {
-            AppError::conflict("VENDOR_EMAIL_TAKEN", "a vendor with this email already exists")
+            AppError::new(ErrorCode::VendorEmailTaken, "a vendor with this email already exists")
         }
         _ => db_error(e),
     }
@@ -183,7 +186,7 @@ fn vendor_conflict(e: tokio_postgres::Error) -> AppError {
 fn seller_conflict(e: tokio_postgres::Error) -> AppError {
     match unique_violation(&e) {
         Some(_) => {
-            AppError::conflict("SELLER_PRODUCT_EXISTS", "this seller already lists this product in this session")
+            AppError::new(ErrorCode::SellerProductExists, "this seller already lists this product in this session")
         }
         None => db_error(e),
     }

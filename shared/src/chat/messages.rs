@@ -3,6 +3,7 @@
 
 use super::{Caller, ChatApi, Page, trimmed, trimmed_opt};
 use crate::adapters::postgres::db_error;
+use crate::error::ErrorCode;
 use crate::error::{AppError, FieldErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -191,7 +192,7 @@ fn message(row: &tokio_postgres::Row) -> Message {
 }
 
 pub fn message_not_found() -> AppError {
-    AppError::not_found("MESSAGE_NOT_FOUND", "no such message")
+    AppError::new(ErrorCode::MessageNotFound, "no such message")
 }
 
 impl ChatApi {
@@ -267,10 +268,10 @@ impl ChatApi {
     pub async fn edit_message(&self, caller: &Caller, id: Uuid, input: &EditMessage) -> Result<Message, AppError> {
         let current = self.message(caller, id).await?;
         if !caller.admin && current.sender_id != Some(caller.user_id) {
-            return Err(AppError::forbidden("FORBIDDEN", "only the sender or an admin may edit a message"));
+            return Err(AppError::new(ErrorCode::Forbidden, "only the sender or an admin may edit a message"));
         }
         if current.kind != MessageKind::Text {
-            return Err(AppError::conflict("NOT_A_TEXT_MESSAGE", "only text messages can be edited"));
+            return Err(AppError::new(ErrorCode::NotATextMessage, "only text messages can be edited"));
         }
         let client = self.db.client().await?;
         let row = client

@@ -4,6 +4,7 @@
 
 use super::{Caller, ChatApi, Page, trimmed_opt};
 use crate::adapters::postgres::{db_error, unique_violation};
+use crate::error::ErrorCode;
 use crate::error::{AppError, FieldErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -75,11 +76,11 @@ fn user(row: &tokio_postgres::Row) -> User {
 }
 
 pub fn user_not_found() -> AppError {
-    AppError::not_found("USER_NOT_FOUND", "no such user")
+    AppError::new(ErrorCode::UserNotFound, "no such user")
 }
 
 fn admin_only(caller: &Caller) -> Result<(), AppError> {
-    if caller.admin { Ok(()) } else { Err(AppError::forbidden("FORBIDDEN", "this operation is for admins")) }
+    if caller.admin { Ok(()) } else { Err(AppError::new(ErrorCode::Forbidden, "this operation is for admins")) }
 }
 
 impl ChatApi {
@@ -132,7 +133,7 @@ impl ChatApi {
             )
             .await
             .map_err(|e| match unique_violation(&e) {
-                Some(_) => AppError::conflict("EMAIL_TAKEN", "another account uses this email"),
+                Some(_) => AppError::new(ErrorCode::EmailTaken, "another account uses this email"),
                 None => db_error(e),
             })?;
         row.as_ref().map(user).ok_or_else(user_not_found)
@@ -142,7 +143,7 @@ impl ChatApi {
     pub async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
         admin_only(caller)?;
         if caller.user_id == id {
-            return Err(AppError::conflict("CANNOT_DELETE_SELF", "an admin cannot delete their own account"));
+            return Err(AppError::new(ErrorCode::CannotDeleteSelf, "an admin cannot delete their own account"));
         }
         let client = self.db.client().await?;
         let n = client.execute("DELETE FROM users WHERE id = $1", &[&id]).await.map_err(db_error)?;
@@ -157,5 +158,5 @@ pub fn user_id(req: &crate::http::Request) -> Result<i64, AppError> {
         .and_then(|p| p.first("id"))
         .and_then(|raw| raw.trim().parse::<i64>().ok())
         .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::bad_request("INVALID_ID", "the user id must be a positive integer"))
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidId, "the user id must be a positive integer"))
 }

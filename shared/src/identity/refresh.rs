@@ -7,6 +7,7 @@ use super::{
     refresh_token_hash,
 };
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::events::{EventEnvelope, USER_LOGGED_OUT, UserLoggedOut};
 use crate::outbox::OutboxEntry;
 use std::future::Future;
@@ -112,7 +113,7 @@ impl<U: UserStore + RefreshStore, T: TokenStore> Identity<U, T> {
     pub async fn refresh(&self, presented: &str) -> Result<Refreshed, AppError> {
         let presented = presented.trim();
         if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_LEN {
-            return Err(AppError::unauthorized("INVALID_REFRESH_TOKEN", "the refresh token is invalid"));
+            return Err(AppError::new(ErrorCode::InvalidRefreshToken, "the refresh token is invalid"));
         }
         let (plain, hash) = new_refresh_token();
         let jti = Uuid::new_v4().to_string();
@@ -128,13 +129,13 @@ impl<U: UserStore + RefreshStore, T: TokenStore> Identity<U, T> {
                 for jti in &revoked_access_jtis {
                     self.token_store.revoke(jti).await?;
                 }
-                Err(AppError::unauthorized(
-                    "REFRESH_TOKEN_REUSED",
+                Err(AppError::new(
+                    ErrorCode::RefreshTokenReused,
                     "the refresh token was already used; the session has been revoked",
                 ))
             }
-            Rotation::Expired => Err(AppError::unauthorized("REFRESH_TOKEN_EXPIRED", "the refresh token has expired")),
-            Rotation::Unknown => Err(AppError::unauthorized("INVALID_REFRESH_TOKEN", "the refresh token is invalid")),
+            Rotation::Expired => Err(AppError::new(ErrorCode::RefreshTokenExpired, "the refresh token has expired")),
+            Rotation::Unknown => Err(AppError::new(ErrorCode::InvalidRefreshToken, "the refresh token is invalid")),
         }
     }
 
@@ -142,7 +143,7 @@ impl<U: UserStore + RefreshStore, T: TokenStore> Identity<U, T> {
     /// and with it its login session and refresh tokens. Returns the queued `UserLoggedOut`.
     pub async fn logout(&self, claims: &Claims, source: &str) -> Result<OutboxEntry, AppError> {
         let user_id: i64 =
-            claims.sub.parse().map_err(|_| AppError::unauthorized("INVALID_TOKEN", "the token is invalid"))?;
+            claims.sub.parse().map_err(|_| AppError::new(ErrorCode::InvalidToken, "the token is invalid"))?;
         let session_id = claims.sid.as_deref().and_then(|s| Uuid::parse_str(s).ok());
         let event = EventEnvelope::new(
             USER_LOGGED_OUT,

@@ -3,6 +3,7 @@
 
 use super::PasswordHasher;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::events::{EventEnvelope, USER_REGISTERED};
 use crate::outbox::OutboxEntry;
 use serde::{Deserialize, Serialize};
@@ -88,7 +89,7 @@ pub trait RegistrationStore: Send + Sync {
 }
 
 fn invalid(message: impl Into<String>) -> AppError {
-    AppError::bad_request("VALIDATION_FAILED", message)
+    AppError::new(ErrorCode::ValidationFailed, message)
 }
 
 impl Registration {
@@ -110,8 +111,8 @@ impl Registration {
             return Err(invalid(format!("password is limited to {PASSWORD_MAX} bytes")));
         }
         if self.password.chars().count() < PASSWORD_MIN {
-            return Err(AppError::bad_request(
-                "WEAK_PASSWORD",
+            return Err(AppError::new(
+                ErrorCode::WeakPassword,
                 format!("password must be at least {PASSWORD_MIN} characters"),
             ));
         }
@@ -121,7 +122,7 @@ impl Registration {
                 .feedback()
                 .and_then(|f| f.warning().map(|w| w.to_string()))
                 .unwrap_or_else(|| "choose a longer, less predictable password".into());
-            return Err(AppError::bad_request("WEAK_PASSWORD", format!("password is too weak: {hint}")));
+            return Err(AppError::new(ErrorCode::WeakPassword, format!("password is too weak: {hint}")));
         }
         Ok(Registration { username, email, password: self.password.clone() })
     }
@@ -164,7 +165,7 @@ mod tests {
     }
 
     fn code(r: Result<Registration, AppError>) -> &'static str {
-        r.unwrap_err().code()
+        r.unwrap_err().code().as_str()
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::ImageFormat;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::http::{self, Body, Request};
 
 /// Room for multipart boundaries, part headers and small text fields around the file.
@@ -40,17 +41,17 @@ pub struct ImageUploadForm {
 pub struct RawImage(pub Vec<u8>);
 
 fn too_large(max_bytes: usize) -> AppError {
-    AppError::PayloadTooLarge { code: "FILE_TOO_LARGE", message: format!("images are limited to {max_bytes} bytes") }
+    AppError::new(ErrorCode::FileTooLarge, format!("images are limited to {max_bytes} bytes"))
 }
 
 fn unsupported_request_type() -> AppError {
-    AppError::UnsupportedMediaType {
-        code: "UNSUPPORTED_MEDIA_TYPE",
-        message: format!(
+    AppError::new(
+        ErrorCode::UnsupportedMediaType,
+        format!(
             "send multipart/form-data with a '{FILE_FIELD}' field, or the raw image with Content-Type one of {}",
             ImageFormat::allowed_content_types()
         ),
-    }
+    )
 }
 
 /// Takes the request by value so a multi-megabyte body is moved, never copied.
@@ -84,7 +85,7 @@ pub async fn read_upload(req: Request, max_bytes: usize) -> Result<Upload, AppEr
 }
 
 async fn read_multipart(content_type: &str, body: Vec<u8>, max_bytes: usize) -> Result<Upload, AppError> {
-    let broken = |why: String| AppError::bad_request("INVALID_MULTIPART", format!("malformed multipart body: {why}"));
+    let broken = |why: String| AppError::new(ErrorCode::InvalidMultipart, format!("malformed multipart body: {why}"));
     let boundary = multer::parse_boundary(content_type).map_err(|e| broken(e.to_string()))?;
     let stream =
         futures_util::stream::once(std::future::ready(Ok::<_, std::convert::Infallible>(bytes::Bytes::from(body))));
@@ -105,20 +106,20 @@ async fn read_multipart(content_type: &str, body: Vec<u8>, max_bytes: usize) -> 
             continue;
         }
         if upload.is_some() {
-            return Err(AppError::bad_request("TOO_MANY_FILES", format!("send one '{FILE_FIELD}' field per request")));
+            return Err(AppError::new(ErrorCode::TooManyFiles, format!("send one '{FILE_FIELD}' field per request")));
         }
         let filename = field.file_name().map(str::to_string);
         let declared = field.content_type().and_then(|m| ImageFormat::from_content_type(m.essence_str()));
         let bytes = field.bytes().await.map_err(|e| multipart_error(e, max_bytes))?;
         upload = Some(Upload { bytes, filename, declared });
     }
-    upload.ok_or_else(|| AppError::bad_request("MISSING_FILE_FIELD", format!("the form has no '{FILE_FIELD}' field")))
+    upload.ok_or_else(|| AppError::new(ErrorCode::MissingFileField, format!("the form has no '{FILE_FIELD}' field")))
 }
 
 fn multipart_error(e: multer::Error, max_bytes: usize) -> AppError {
     match e {
         multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => too_large(max_bytes),
-        other => AppError::bad_request("INVALID_MULTIPART", format!("malformed multipart body: {other}")),
+        other => AppError::new(ErrorCode::InvalidMultipart, format!("malformed multipart body: {other}")),
     }
 }
 
@@ -180,7 +181,7 @@ mod tests {
             )]));
             let run = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
             let refused = run.block_on(read_upload(req, 1024)).err().map(|e| e.code());
-            assert_eq!(refused, Some("INVALID_FILENAME"), "{content_type:?}");
+            assert_eq!(refused, Some(ErrorCode::InvalidFilename), "{content_type:?}");
         }
     }
 

@@ -503,7 +503,7 @@ fn verify_session_token() {}
 #[utoipa::path(post, path = "/register", tag = "soap", operation_id = "soapRegisterUser",
     params(
         ("SOAPAction" = Option<String>, Header, nullable = false, example = "\"urn:rust-lambda:users#RegisterUser\"",
-            description = "`\"urn:rust-lambda:users#RegisterUser\"`, `\"\"` or absent; any other action is a Client fault (INVALID_SOAP_ACTION)"),
+            description = "`\"urn:rust-lambda:users#RegisterUser\"`, `\"\"` or absent; any other action is a Client fault (ErrorCode::InvalidSoapAction)"),
     ),
     request_body(content = String, content_type = SOAP,
         description = "A SOAP 1.1 `RegisterUser` envelope (`application/xml` is accepted too; only UTF-8)",
@@ -511,7 +511,7 @@ fn verify_session_token() {}
     responses(
         (status = 200, description = "Registered: a `RegisterUserResponse` envelope", content_type = SOAP, body = String,
             example = json!(REGISTER_USER_RESPONSE)),
-        (status = 400, description = "Client fault: empty body, malformed XML, DOCTYPE, not the expected envelope or operation, wrong SOAPAction, SOAP 1.2 envelope, mustUnderstand header, invalid fields or weak password (EMPTY_BODY, MALFORMED_XML, XML_DOCTYPE_FORBIDDEN, INVALID_SOAP_REQUEST, INVALID_SOAP_ACTION, SOAP_VERSION_MISMATCH, SOAP_MUST_UNDERSTAND, VALIDATION_FAILED, WEAK_PASSWORD)",
+        (status = 400, description = "Client fault: empty body, malformed XML, DOCTYPE, not the expected envelope or operation, wrong SOAPAction, SOAP 1.2 envelope, mustUnderstand header, invalid fields or weak password (EMPTY_BODY, ErrorCode::MalformedXml, ErrorCode::XmlDoctypeForbidden, ErrorCode::InvalidSoapRequest, ErrorCode::InvalidSoapAction, ErrorCode::SoapVersionMismatch, ErrorCode::SoapMustUnderstand, VALIDATION_FAILED, WEAK_PASSWORD)",
             content_type = SOAP, body = String, example = json!(CLIENT_FAULT)),
         (status = 409, description = "Client fault: username or email already registered (USERNAME_TAKEN, EMAIL_TAKEN)", content_type = SOAP, body = String),
         (status = 413, description = "Client fault: body over 64 KiB (PAYLOAD_TOO_LARGE)", content_type = SOAP, body = String),
@@ -534,7 +534,7 @@ fn soap_register_user() {}
     ),
     responses(
         (status = 200, description = "The WSDL 1.1 document", content_type = SOAP, body = String, example = json!(registration_wsdl())),
-        (status = 400, description = "Client fault: no `wsdl` parameter (INVALID_SOAP_REQUEST)", content_type = SOAP, body = String),
+        (status = 400, description = "Client fault: no `wsdl` parameter (ErrorCode::InvalidSoapRequest)", content_type = SOAP, body = String),
     ))]
 #[allow(dead_code)]
 fn soap_registration_wsdl() {}
@@ -575,7 +575,7 @@ fn soap_get_user_by_query() {}
 #[utoipa::path(post, path = "/user/soap", tag = "soap", operation_id = "soapGetUser",
     params(
         ("SOAPAction" = Option<String>, Header, nullable = false, example = "\"urn:rust-lambda:users#GetUser\"",
-            description = "`\"urn:rust-lambda:users#GetUser\"`, `\"\"` or absent; any other action is a Client fault (INVALID_SOAP_ACTION)"),
+            description = "`\"urn:rust-lambda:users#GetUser\"`, `\"\"` or absent; any other action is a Client fault (ErrorCode::InvalidSoapAction)"),
     ),
     request_body(content = String, content_type = SOAP,
         description = "A SOAP 1.1 `GetUser` envelope (`application/xml` is accepted too; only UTF-8)",
@@ -583,7 +583,7 @@ fn soap_get_user_by_query() {}
     responses(
         (status = 200, description = "A `GetUserResponse` envelope", content_type = SOAP, body = String,
             example = json!(GET_USER_RESPONSE)),
-        (status = 400, description = "Client fault: empty body, malformed XML, DOCTYPE, not the expected envelope or operation, wrong SOAPAction, SOAP 1.2 envelope, mustUnderstand header, `username` blank or malformed (EMPTY_BODY, MALFORMED_XML, XML_DOCTYPE_FORBIDDEN, INVALID_SOAP_REQUEST, INVALID_SOAP_ACTION, SOAP_VERSION_MISMATCH, SOAP_MUST_UNDERSTAND, MISSING_USERNAME, INVALID_USERNAME)",
+        (status = 400, description = "Client fault: empty body, malformed XML, DOCTYPE, not the expected envelope or operation, wrong SOAPAction, SOAP 1.2 envelope, mustUnderstand header, `username` blank or malformed (EMPTY_BODY, ErrorCode::MalformedXml, ErrorCode::XmlDoctypeForbidden, ErrorCode::InvalidSoapRequest, ErrorCode::InvalidSoapAction, ErrorCode::SoapVersionMismatch, ErrorCode::SoapMustUnderstand, MISSING_USERNAME, INVALID_USERNAME)",
             content_type = SOAP, body = String),
         (status = 404, description = "Client fault: no user has that username (USER_NOT_FOUND)", content_type = SOAP, body = String,
             example = json!(CLIENT_FAULT)),
@@ -693,7 +693,7 @@ mod tests {
         assert_eq!(text(soap::register_user_response(42, "alice").unwrap()), REGISTER_USER_RESPONSE);
         assert_eq!(text(soap::get_user_response(42, "alice").unwrap()), GET_USER_RESPONSE);
         let request_id = "0d6f9a52-3c1b-4e8a-9f7d-2b5c8e1a4f60";
-        let not_found = crate::AppError::not_found("USER_NOT_FOUND", "no user has that username");
+        let not_found = crate::AppError::new(crate::ErrorCode::UserNotFound, "no user has that username");
         assert_eq!(text(soap::fault_response(&not_found, request_id)), CLIENT_FAULT);
         let down = crate::AppError::unavailable(crate::Dependency::Postgres, "connection refused");
         assert_eq!(text(soap::fault_response(&down, request_id)), SERVER_FAULT);

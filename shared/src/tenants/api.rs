@@ -13,6 +13,7 @@ use crate::adapters::introspection::HttpIntrospector;
 use crate::adapters::postgres::Postgres;
 use crate::config::dependency_timeout;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::health::{CheckResult, check};
 use crate::http::{self, Body, Request, Response};
 use deadpool_postgres::Object;
@@ -64,7 +65,7 @@ impl TenantApi {
             let token = bearer(req)?;
             let tenant = tenant_header
                 .as_deref()
-                .ok_or_else(|| AppError::bad_request("MISSING_TENANT_ID", "the X-Tenant-ID header is required"))?;
+                .ok_or_else(|| AppError::new(ErrorCode::MissingTenantId, "the X-Tenant-ID header is required"))?;
             self.access.authorize(token, tenant, chrono::Utc::now().timestamp()).await
         }
         .await;
@@ -81,7 +82,7 @@ impl TenantApi {
                 target: "audit",
                 action,
                 outcome = "denied",
-                code = e.code(),
+                code = %e.code(),
                 tenant = tenant_header.as_deref().map(|t| t.chars().take(64).collect::<String>()).unwrap_or_default(),
                 source_ip = source_ip.as_deref().unwrap_or("-"),
             ),
@@ -115,7 +116,7 @@ impl TenantApi {
 const MAX_TOKEN_BYTES: usize = 4096;
 
 fn bearer(req: &Request) -> Result<&str, AppError> {
-    let failed = |m: &str| AppError::unauthorized("AUTHENTICATION_FAILED", m);
+    let failed = |m: &str| AppError::new(ErrorCode::AuthenticationFailed, m);
     let header =
         http::header_str(req, "authorization").ok_or_else(|| failed("an Authorization: Bearer token is required"))?;
     let token = match header.split_once(' ') {
@@ -139,11 +140,11 @@ pub fn with_rate_headers(granted: &Granted, mut resp: Response<Body>) -> Respons
 /// `?id=` of `GET`/`PUT`/`DELETE /api/data`.
 pub fn record_id(req: &Request, required: bool) -> Result<Option<Uuid>, AppError> {
     match http::query_param(req, "id") {
-        None if required => Err(AppError::bad_request("MISSING_RECORD_ID", "the 'id' query parameter is required")),
+        None if required => Err(AppError::new(ErrorCode::MissingRecordId, "the 'id' query parameter is required")),
         None => Ok(None),
         Some(raw) => Uuid::parse_str(raw.trim())
             .map(Some)
-            .map_err(|_| AppError::bad_request("INVALID_RECORD_ID", "id must be a UUID")),
+            .map_err(|_| AppError::new(ErrorCode::InvalidRecordId, "id must be a UUID")),
     }
 }
 
@@ -177,11 +178,11 @@ impl DataBody {
     pub fn parse(req: &Request) -> Result<Self, AppError> {
         let body: Self = http::parse_json(req, MAX_BODY_BYTES)?;
         if body.data.is_empty() {
-            return Err(AppError::bad_request("VALIDATION_FAILED", "data must have at least one field"));
+            return Err(AppError::new(ErrorCode::ValidationFailed, "data must have at least one field"));
         }
         if body.data.iter().any(|(key, value)| key.contains('\0') || contains_nul(value)) {
-            return Err(AppError::bad_request(
-                "INVALID_DATA",
+            return Err(AppError::new(
+                ErrorCode::InvalidData,
                 "data must not contain NUL characters (\\u0000) in its keys or string values",
             ));
         }
@@ -274,7 +275,7 @@ pub fn page_params(req: &Request) -> Result<(i64, Option<Uuid>), AppError> {
         None => None,
         Some(raw) => Some(
             Uuid::parse_str(raw.trim())
-                .map_err(|_| AppError::bad_request("INVALID_CURSOR", "cursor is not one this API returned"))?,
+                .map_err(|_| AppError::new(ErrorCode::InvalidCursor, "cursor is not one this API returned"))?,
         ),
     };
     Ok((limit, cursor))

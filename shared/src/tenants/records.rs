@@ -4,6 +4,7 @@
 use super::{DedicatedDatabase, TenantConfig, TenantDirectory, TenantId, database_error};
 use crate::adapters::postgres::Postgres;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -119,7 +120,7 @@ pub async fn update(
     match row {
         Some(row) => record(&row),
         None if expected_version.is_some() && get(client, id).await?.is_some() => {
-            Err(AppError::conflict("VERSION_CONFLICT", "the record was changed since that version"))
+            Err(AppError::new(ErrorCode::VersionConflict, "the record was changed since that version"))
         }
         None => Err(not_found(id)),
     }
@@ -131,7 +132,7 @@ pub async fn delete(client: &Client, id: Uuid) -> Result<(), AppError> {
 }
 
 pub fn not_found(id: Uuid) -> AppError {
-    AppError::not_found("RECORD_NOT_FOUND", format!("no record {id} in this tenant"))
+    AppError::new(ErrorCode::RecordNotFound, format!("no record {id} in this tenant"))
 }
 
 // ---- the directory (control plane) ----
