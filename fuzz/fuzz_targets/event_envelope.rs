@@ -20,12 +20,12 @@
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
-use shared::audit::apply_user_event;
-use shared::cors::CorsPolicy;
-use shared::events::{EventEnvelope, UserLoggedIn, UserLoggedOut};
-use shared::identity::registration::UserRegistered;
-use shared::sessions::apply_auth_event;
-use shared::tenants::TenantId;
+use shared::domain::audit::apply_user_event;
+use shared::transport::http::cors::CorsPolicy;
+use shared::domain::events::{EventEnvelope, UserLoggedIn, UserLoggedOut};
+use shared::domain::auth::registration::UserRegistered;
+use shared::domain::sessions::apply_auth_event;
+use shared::domain::tenants::TenantId;
 use shared_fuzz::stores::{NullAudit, NullSessions};
 use shared_fuzz::{block_on, body, check_client_error, part, request, split, with_params};
 use std::sync::OnceLock;
@@ -54,11 +54,11 @@ fn sqs_message(body: &[u8]) {
     event.records = vec![message.clone(), message];
     let failures =
         |resp: aws_lambda_events::event::sqs::SqsBatchResponse| resp.batch_item_failures.len();
-    let sessions = block_on(shared::consumer::process_batch(
+    let sessions = block_on(shared::transport::sqs::process_batch(
         event.clone(),
         |e| async move { apply_auth_event(&NullSessions, &e).await },
     ));
-    let audit = block_on(shared::consumer::process_batch(event, |e| async move {
+    let audit = block_on(shared::transport::sqs::process_batch(event, |e| async move {
         apply_user_event(&NullAudit, &e).await
     }));
     // Each message is judged on its own: both copies succeed or both fail.
@@ -129,20 +129,20 @@ fn parameters(rest: &[u8]) {
     ];
     let req = with_params(req, &query, &path);
 
-    if let Some(n) = check(shared::http::page_limit(&req, 20, 100)) {
+    if let Some(n) = check(shared::transport::http::page_limit(&req, 20, 100)) {
         assert!((1..=100).contains(&n));
     }
-    if let Some((n, _)) = check(shared::chat::page_params(&req)) {
-        assert!((1..=shared::chat::MAX_PAGE_SIZE).contains(&n));
+    if let Some((n, _)) = check(shared::domain::chat::page_params(&req)) {
+        assert!((1..=shared::domain::chat::MAX_PAGE_SIZE).contains(&n));
     }
-    check(shared::chat::session_id_param(&req));
-    check(shared::chat::path_id(&req, "message"));
-    if let Some(n) = check(shared::chat::users::user_id(&req)) {
+    check(shared::domain::chat::session_id_param(&req));
+    check(shared::domain::chat::path_id(&req, "message"));
+    if let Some(n) = check(shared::domain::chat::users::user_id(&req)) {
         assert!(n > 0);
     }
-    check(shared::tenants::api::page_params(&req));
-    check(shared::tenants::api::record_id(&req, true));
-    check(shared::tenants::api::record_id(&req, false));
+    check(shared::app::tenants::page_params(&req));
+    check(shared::app::tenants::record_id(&req, true));
+    check(shared::app::tenants::record_id(&req, false));
     if let Some(t) = check(TenantId::parse(&tenant)) {
         let schema = t.schema();
         assert!(
@@ -152,15 +152,15 @@ fn parameters(rest: &[u8]) {
             "{schema}"
         );
     }
-    if let Some(n) = check(shared::sessions::parse_user_id(Some(&user_id))) {
+    if let Some(n) = check(shared::domain::sessions::parse_user_id(Some(&user_id))) {
         assert!(n > 0);
     }
-    check(shared::sessions::validate_username(Some(&username)));
-    check(shared::soap::lookup_username(Some(&username)));
-    let _ = shared::images::parse_object_id(&id);
+    check(shared::domain::sessions::validate_username(Some(&username)));
+    check(shared::transport::soap::lookup_username(Some(&username)));
+    let _ = shared::domain::images::parse_object_id(&id);
     let _ = cursor
-        .strip_prefix(shared::images::PUBLIC_PREFIX)
-        .and_then(shared::images::parse_object_id);
+        .strip_prefix(shared::domain::images::PUBLIC_PREFIX)
+        .and_then(shared::domain::images::parse_object_id);
     let allowed = cors().allows(&req);
     match cors().preflight(&req) {
         Ok(resp) => assert!(allowed && resp.status() == 204),

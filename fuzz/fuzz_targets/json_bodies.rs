@@ -10,17 +10,17 @@
 
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
-use shared::chat::SessionInput;
-use shared::chat::business::{SellerInput, VendorInput};
-use shared::chat::messages::{EditMessage, NewMessage};
-use shared::chat::users::UserUpdate;
-use shared::http::{self, Request, RequestPayloadExt};
-use shared::identity::refresh::RefreshRequest;
-use shared::identity::{Credentials, IntrospectionRequest, Registration};
-use shared::images::{ImagePolicy, ImageService, PresignRequest};
-use shared::sessions::{CreateSession, UpdateSession, validate_metadata};
-use shared::tenants::api::DataBody;
-use shared::validation::parse_valid;
+use shared::domain::chat::SessionInput;
+use shared::domain::chat::business::{SellerInput, VendorInput};
+use shared::domain::chat::messages::{EditMessage, NewMessage};
+use shared::domain::chat::users::UserUpdate;
+use shared::transport::http::{self, Request, RequestPayloadExt};
+use shared::domain::auth::refresh::RefreshRequest;
+use shared::domain::auth::{Credentials, IntrospectionRequest, Registration};
+use shared::domain::images::{ImagePolicy, ImageService, PresignRequest};
+use shared::domain::sessions::{CreateSession, UpdateSession, validate_metadata};
+use shared::app::tenants::DataBody;
+use shared::transport::http::validation::parse_valid;
 use shared_fuzz::stores::NullImages;
 use shared_fuzz::{block_on, body, check_client_error, request};
 use std::time::Duration;
@@ -55,7 +55,7 @@ fn images() -> ImageService<NullImages> {
 
 /// One route's handler up to its first call of a store.
 fn route(index: u8, req: &Request) {
-    let chat = shared::chat::MAX_BODY_BYTES;
+    let chat = shared::domain::chat::MAX_BODY_BYTES;
     match index {
         // POST /login, /api/auth/login, /api/v1/auth/login
         0 => {
@@ -102,7 +102,7 @@ fn route(index: u8, req: &Request) {
                     b.filename.as_deref(),
                 ))) {
                     assert!(
-                        shared::images::parse_object_id(&p.upload_id).is_some(),
+                        shared::domain::images::parse_object_id(&p.upload_id).is_some(),
                         "{}",
                         p.upload_id
                     );

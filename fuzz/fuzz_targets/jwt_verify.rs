@@ -1,4 +1,4 @@
-//! Bearer tokens (shared::identity): `TokenService::verify` — the check behind every
+//! Bearer tokens (shared::domain::auth): `TokenService::verify` — the check behind every
 //! authenticated route, introspection and the session/chat callers — with a fixed test secret,
 //! `bearer_token` (the Authorization header) and `IntrospectionClients::authenticate` (HTTP
 //! Basic of the introspection endpoint). Never a panic, and:
@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use libfuzzer_sys::fuzz_target;
 use shared::config::JwtConfig;
-use shared::identity::{Introspection, IntrospectionClients, TokenService, bearer_token};
+use shared::domain::auth::{Introspection, IntrospectionClients, TokenService, bearer_token};
 use shared_fuzz::{check_client_error, split};
 use std::sync::OnceLock;
 use std::time::Duration;

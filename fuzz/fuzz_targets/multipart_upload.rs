@@ -1,4 +1,4 @@
-//! Image uploads (shared::images): `upload::read_upload` on a request whose body is the fuzz
+//! Image uploads (shared::domain::images): `upload::read_upload` on a request whose body is the fuzz
 //! input, then what `POST /images` does with the result — `ImageService::upload` over an
 //! in-process store (byte sniffing, header parsing, pixel limits, file-name checks) — plus the
 //! small parsers of `images` on derived strings. Never a panic; every error is a client error.
@@ -13,8 +13,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
-use shared::images::upload::read_upload;
-use shared::images::{
+use shared::transport::http::upload::read_upload;
+use shared::domain::images::{
     ImageFormat, ImagePolicy, ImageService, PUBLIC_PREFIX, inspect, parse_object_id,
     percent_decode_name, percent_encode_name, validate_filename,
 };

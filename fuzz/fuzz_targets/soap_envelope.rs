@@ -1,4 +1,4 @@
-//! SOAP 1.1 request parsing (shared::soap): `register_user` / `get_user` on a request whose
+//! SOAP 1.1 request parsing (shared::transport::soap): `register_user` / `get_user` on a request whose
 //! body is the fuzz input, and the lower-level `parse_envelope`. Must never panic; every error
 //! must be a client error that renders as a SOAP fault; a parsed username must render back.
 //!
@@ -13,8 +13,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
-use shared::http::Request;
-use shared::soap;
+use shared::transport::http::Request;
+use shared::transport::soap;
 use shared_fuzz::{body, check_client_error, part, request, split, with_params};
 
 const CT: &str = "text/xml; charset=utf-8";
@@ -100,7 +100,7 @@ fuzz_target!(|data: &[u8]| {
             };
             let req = with_params(req, &[("username", username.clone())], &[]);
             outcome(soap::lookup_username(
-                shared::http::query_param(&req, "username").as_deref(),
+                shared::transport::http::query_param(&req, "username").as_deref(),
             ));
             assert!(soap::wants_wsdl(&req));
             let address = soap::endpoint_address(&req);

@@ -5,7 +5,7 @@
 
 use lambda_http::http;
 use shared::AppError;
-use shared::http::{Body, Request, RequestExt};
+use shared::transport::http::{Body, Request, RequestExt};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::OnceLock;
@@ -80,8 +80,8 @@ pub fn check_client_error(err: &AppError) {
         err.code()
     );
     for resp in [
-        shared::http::error_response(err, "fuzz-request"),
-        shared::http::envelope_error_response(err, "fuzz-request"),
+        shared::transport::http::error_response(err, "fuzz-request"),
+        shared::transport::http::envelope_error_response(err, "fuzz-request"),
     ] {
         assert_eq!(resp.status().as_u16(), status);
         let Body::Text(text) = resp.body() else {
@@ -91,7 +91,7 @@ pub fn check_client_error(err: &AppError) {
             serde_json::from_str(text).expect("error bodies are valid JSON");
         assert_eq!(value["code"], err.code());
     }
-    let fault = shared::soap::fault_response(err, "fuzz-request");
+    let fault = shared::transport::soap::fault_response(err, "fuzz-request");
     assert_eq!(fault.status().as_u16(), status);
     assert!(
         matches!(fault.body(), Body::Text(xml) if xml.starts_with("<?xml")),
@@ -104,11 +104,11 @@ pub fn check_client_error(err: &AppError) {
 pub mod stores {
     use chrono::{DateTime, Utc};
     use shared::AppError;
-    use shared::audit::{AuditRecord, AuditTrail};
-    use shared::images::{
+    use shared::domain::audit::{AuditRecord, AuditTrail};
+    use shared::domain::images::{
         ImageStore, ListedObject, NewObject, ObjectInfo, PUBLIC_PREFIX, PresignedPut,
     };
-    use shared::sessions::{LogoutRecord, NewApiSession, SessionRecord, SessionStore, SessionView};
+    use shared::domain::sessions::{LogoutRecord, NewApiSession, SessionRecord, SessionStore, SessionView};
     use std::collections::BTreeMap;
     use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! `cargo run --release -p shared --features identity --example login_cost`
 //! Figures and the reasoning for the default: docs/identity.md.
 
-use shared::identity::{PasswordHasher, Verification};
+use shared::domain::auth::{PasswordHasher, Verification};
 use std::time::{Duration, Instant};
 
 fn median(mut samples: Vec<Duration>) -> Duration {

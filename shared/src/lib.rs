@@ -1,43 +1,22 @@
-//! Library shared by every function: domain modules named after what they do
-//! (identity, sessions, events, outbox, health) over adapters named after the system they
-//! talk to. Cargo features keep each function's dependencies to what it uses.
-
-pub mod audit;
-pub mod config;
-pub mod error;
-pub mod events;
-pub mod health;
-pub mod logging;
-pub mod outbox;
-pub mod ratelimit;
-
-#[cfg(feature = "identity")]
-pub mod identity;
-#[cfg(feature = "images")]
-pub mod images;
-#[cfg(feature = "sessions")]
-pub mod sessions;
-#[cfg(feature = "tenants")]
-pub mod tenants;
-
-#[cfg(feature = "apidocs")]
-pub mod apidocs;
-#[cfg(feature = "chat")]
-pub mod chat;
-#[cfg(feature = "consumer")]
-pub mod consumer;
-#[cfg(feature = "http")]
-pub mod cors;
-#[cfg(feature = "http")]
-pub mod http;
-#[cfg(feature = "openapi")]
-pub mod openapi;
-#[cfg(feature = "soap")]
-pub mod soap;
-#[cfg(feature = "validation")]
-pub mod validation;
+//! The library every function is built from, in layers:
+//!
+//! - [`domain`]: the rules of each service and the ports (traits) they need from the outside
+//!   world; free of AWS, database drivers and HTTP.
+//! - [`adapters`]: the ports implemented over PostgreSQL, MongoDB, DynamoDB, SQS, S3 and HTTP
+//!   introspection, one folder per external system.
+//! - [`transport`]: HTTP (API Gateway), SOAP and SQS mapped to and from the domain.
+//! - [`config`]: every environment variable, read into typed settings in one place.
+//!
+//! Cargo features keep each function linking only what it uses. CONTRIBUTING.md explains where
+//! a new piece goes.
 
 pub mod adapters;
+#[cfg(feature = "tenants")]
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod logging;
+pub mod transport;
 
-pub mod codes;
-pub use error::{AppError, ConfigError, Dependency, ErrorCode};
+pub use config::ConfigError;
+pub use domain::error::{AppError, Dependency, ErrorCode};

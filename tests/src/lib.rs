@@ -129,7 +129,7 @@ pub async fn postgres_with_options(options: Option<&str>) -> tokio_postgres::Cli
 
 /// Creates a user the way an operator would (same hash format as the functions).
 pub async fn create_user(username: &str, password: &str) -> i64 {
-    let hasher = shared::identity::PasswordHasher::from_env().expect("hasher");
+    let hasher = shared::domain::auth::PasswordHasher::from_env().expect("hasher");
     let hash = hasher.hash(password).expect("hash");
     let row = postgres()
         .await

@@ -16,8 +16,8 @@
 
 use integration_tests::*;
 use serde_json::{Value, json};
-use shared::tenants::TenantId;
-use shared::tenants::records::{NewTenant, provision};
+use shared::domain::tenants::TenantId;
+use shared::adapters::tenant_records::{NewTenant, provision};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -23,8 +23,8 @@
 use chrono::{DateTime, Utc};
 use integration_tests::postgres;
 use serde_json::{Value, json};
-use shared::tenants::TenantId;
-use shared::tenants::records::{NewTenant, provision};
+use shared::domain::tenants::TenantId;
+use shared::adapters::tenant_records::{NewTenant, provision};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 

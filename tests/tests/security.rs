@@ -22,8 +22,8 @@ use integration_tests::*;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use runtime_api::apigw::HttpRequest;
 use serde_json::{Value, json};
-use shared::tenants::TenantId;
-use shared::tenants::records::{NewTenant, provision};
+use shared::domain::tenants::TenantId;
+use shared::adapters::tenant_records::{NewTenant, provision};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -1680,7 +1680,7 @@ fn is_service_key(key: &str) -> bool {
     else {
         return false;
     };
-    shared::images::parse_object_id(id).is_some()
+    shared::domain::images::parse_object_id(id).is_some()
 }
 
 /// One request with its target sent byte for byte: HTTP clients normalise `..` and `%2e%2e`
@@ -1857,7 +1857,7 @@ async fn path_tricks_in_image_names_and_ids_never_leave_the_images_prefix() {
         assert_eq!(p.status, 201, "presign {name:?}: {}", p.json);
         let id = p.json["uploadId"].as_str().expect("uploadId");
         assert!(
-            shared::images::parse_object_id(id).is_some(),
+            shared::domain::images::parse_object_id(id).is_some(),
             "{name:?} -> upload id {id}"
         );
         assert!(
@@ -2000,7 +2000,7 @@ async fn injection_strings_are_inert_everywhere() {
         "1; DROP TABLE users",
         "%' OR username LIKE '%",
     ];
-    let encode = |s: &str| shared::images::percent_encode_name(s);
+    let encode = |s: &str| shared::domain::images::percent_encode_name(s);
 
     // Logins: strings are compared, never interpreted; objects where strings belong are refused.
     for username in sql {

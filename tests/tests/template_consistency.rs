@@ -796,7 +796,7 @@ fn sample_events_have_the_shape_their_trigger_delivers() {
                             problems.push(format!("{file}: record {i} lacks messageId/receiptHandle or eventSource \"aws:sqs\""));
                         }
                         // The consumers decode each body as the event bus's envelope.
-                        if let Err(e) = serde_json::from_str::<shared::events::EventEnvelope>(
+                        if let Err(e) = serde_json::from_str::<shared::domain::events::EventEnvelope>(
                             r.body.as_deref().unwrap_or(""),
                         ) {
                             problems.push(format!("{file}: record {i}: body is not an event envelope: {e}"));
@@ -870,7 +870,7 @@ fn openapi_operations(doc: &Json) -> BTreeSet<Route> {
 fn openapi_document_describes_exactly_the_template_routes() {
     let t = Template::load();
     let routes = template_http_routes(&t);
-    let doc: Json = serde_json::from_str(&shared::openapi::to_pretty_json()).expect("document is JSON");
+    let doc: Json = serde_json::from_str(&shared::transport::openapi::to_pretty_json()).expect("document is JSON");
     let ops = openapi_operations(&doc);
     let mut problems = Vec::new();
     for ((method, path), function) in &routes {
@@ -895,7 +895,7 @@ fn openapi_document_describes_exactly_the_template_routes() {
 /// rewrites it.
 #[test]
 fn docs_openapi_json_is_generated_from_the_code() {
-    let generated = shared::openapi::to_pretty_json();
+    let generated = shared::transport::openapi::to_pretty_json();
     let path = root().join(OPENAPI_FILE);
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     if on_disk == generated {
@@ -906,7 +906,7 @@ fn docs_openapi_json_is_generated_from_the_code() {
         return;
     }
     panic!(
-        "{OPENAPI_FILE} is not what shared::openapi generates; regenerate it with\n  \
+        "{OPENAPI_FILE} is not what shared::transport::openapi generates; regenerate it with\n  \
          UPDATE_OPENAPI=1 cargo test -p integration-tests --test template_consistency openapi\n\
          and rebuild the api-docs function"
     );

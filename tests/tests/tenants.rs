@@ -10,8 +10,8 @@ use integration_tests::{
 };
 use runtime_api::apigw::HttpRequest;
 use serde_json::{Value, json};
-use shared::tenants::TenantId;
-use shared::tenants::records::{NewTenant, provision};
+use shared::domain::tenants::TenantId;
+use shared::adapters::tenant_records::{NewTenant, provision};
 use std::time::Duration;
 use tokio::sync::Mutex;
 

@@ -2,8 +2,8 @@
 //! working everywhere at once. Queues `UserLoggedOut`.
 
 use shared::AppError;
-use shared::http::{self, Body, Request, Response};
-use shared::identity::{LoggedOut, api::AuthApi};
+use shared::domain::auth::{LoggedOut, api::AuthApi};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;

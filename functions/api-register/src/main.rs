@@ -3,9 +3,9 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, dependency_timeout};
-use shared::http::{self, Body, Request, Response};
-use shared::identity::{PasswordHasher, RegisteredUser, Registration, register};
-use shared::outbox::deliver_committed;
+use shared::domain::auth::{PasswordHasher, RegisteredUser, Registration, register};
+use shared::domain::outbox::deliver_committed;
+use shared::transport::http::{self, Body, Request, Response};
 
 struct State {
     db: Postgres,

@@ -3,8 +3,8 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{AUTH_EVENTS, QueueConfig, dependency_timeout};
-use shared::health::{HealthReport, check};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::health::{HealthReport, check};
+use shared::transport::http::{self, Body, Request, Response};
 use std::time::Duration;
 
 struct State {

@@ -1,8 +1,8 @@
 //! DELETE /api/v1/messages/{id} — seed 004: deletes a message of a session the caller may see.
 
 use shared::AppError;
-use shared::chat::{ChatApi, Deleted, path_id};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::{ChatApi, Deleted, path_id};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -15,5 +15,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

@@ -2,12 +2,12 @@
 //! paginated (`?limit=`, `?cursor=`).
 
 use shared::AppError;
-use shared::chat::{ChatApi, page_params};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::{ChatApi, page_params};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
-    let session_id = shared::chat::session_id_param(&req)?;
+    let session_id = shared::domain::chat::session_id_param(&req)?;
     let (limit, cursor) = page_params(&req)?;
     let page = api.messages(&caller, session_id, limit, cursor.as_deref()).await?;
     Ok(http::envelope(200, "messages", &page))
@@ -17,5 +17,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

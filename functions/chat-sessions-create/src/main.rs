@@ -2,9 +2,9 @@
 //! the seed's envelope.
 
 use shared::AppError;
-use shared::chat::{ChatApi, MAX_BODY_BYTES, SessionInput};
-use shared::http::{self, Body, Request, Response};
-use shared::validation::parse_valid;
+use shared::domain::chat::{ChatApi, MAX_BODY_BYTES, SessionInput};
+use shared::transport::http::validation::parse_valid;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -17,5 +17,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

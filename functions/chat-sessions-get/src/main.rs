@@ -1,8 +1,8 @@
 //! GET /api/v1/sessions/{id} — seed 004: one chat session (owner or admin; 404 otherwise).
 
 use shared::AppError;
-use shared::chat::{ChatApi, path_id};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::{ChatApi, path_id};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -14,5 +14,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

@@ -2,9 +2,9 @@
 //! (`?limit=`, `?cursor=`); an admin may pass `?userId=` for another user's.
 
 use shared::AppError;
-use shared::chat::{ChatApi, page_params};
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::{ChatApi, page_params};
+use shared::domain::error::ErrorCode;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -25,5 +25,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

@@ -1,9 +1,9 @@
 //! DELETE /api/v1/users/{id} — removes an account and everything it owns (admins only).
 
 use shared::AppError;
-use shared::chat::ChatApi;
-use shared::chat::users::{DeletedUser, user_id};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::ChatApi;
+use shared::domain::chat::users::{DeletedUser, user_id};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -16,5 +16,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

@@ -1,9 +1,9 @@
 //! GET /api/v1/users/{id} — a user's profile (the user or an admin; 404 otherwise).
 
 use shared::AppError;
-use shared::chat::ChatApi;
-use shared::chat::users::user_id;
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::ChatApi;
+use shared::domain::chat::users::user_id;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -15,5 +15,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

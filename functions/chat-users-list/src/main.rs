@@ -1,8 +1,8 @@
 //! GET /api/v1/users — seed 004's user management: every account, by id, paginated (admins).
 
 use shared::AppError;
-use shared::chat::{ChatApi, page_params};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::{ChatApi, page_params};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -15,5 +15,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

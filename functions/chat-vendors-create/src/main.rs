@@ -2,10 +2,10 @@
 //! `{"sessionId", "name", "email"?, "phone"?}`; one per session (409 VENDOR_EXISTS), emails unique (409 VENDOR_EMAIL_TAKEN).
 
 use shared::AppError;
-use shared::chat::business::VendorInput;
-use shared::chat::{ChatApi, MAX_BODY_BYTES};
-use shared::http::{self, Body, Request, Response};
-use shared::validation::parse_valid;
+use shared::domain::chat::business::VendorInput;
+use shared::domain::chat::{ChatApi, MAX_BODY_BYTES};
+use shared::transport::http::validation::parse_valid;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
@@ -18,5 +18,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

@@ -2,12 +2,12 @@
 //! VENDOR_NOT_FOUND when the session has none.
 
 use shared::AppError;
-use shared::chat::ChatApi;
-use shared::http::{self, Body, Request, Response};
+use shared::domain::chat::ChatApi;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;
-    let session_id = shared::chat::session_id_param(&req)?;
+    let session_id = shared::domain::chat::session_id_param(&req)?;
     let vendor = api.session_vendor(&caller, session_id).await?;
     Ok(http::envelope(200, "vendor", &vendor))
 }
@@ -16,5 +16,5 @@ async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError>
 async fn main() -> Result<(), http::Error> {
     shared::logging::init();
     let api = ChatApi::from_env().await?;
-    shared::chat::serve(&api, handle).await
+    shared::domain::chat::serve(&api, handle).await
 }

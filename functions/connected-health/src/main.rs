@@ -3,8 +3,8 @@
 use shared::AppError;
 use shared::adapters::{mongo::Mongo, postgres::Postgres};
 use shared::config::dependency_timeout;
-use shared::health::{HealthReport, check};
-use shared::http::{self, Body, Request, Response};
+use shared::domain::health::{HealthReport, check};
+use shared::transport::http::{self, Body, Request, Response};
 use std::time::Duration;
 
 struct State {

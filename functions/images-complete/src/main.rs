@@ -4,8 +4,8 @@
 
 use shared::AppError;
 use shared::adapters::s3::S3Images;
-use shared::http::{self, Body, Request, RequestExt, Response};
-use shared::images::ImageService;
+use shared::domain::images::ImageService;
+use shared::transport::http::{self, Body, Request, RequestExt, Response};
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let upload_id = req.path_parameters_ref().and_then(|p| p.first("uploadId")).unwrap_or_default().to_string();

@@ -3,8 +3,8 @@
 
 use shared::AppError;
 use shared::adapters::s3::S3Images;
-use shared::http::{self, Body, Request, Response};
-use shared::images::{DEFAULT_PAGE_SIZE, ImageService, MAX_PAGE_SIZE};
+use shared::domain::images::{DEFAULT_PAGE_SIZE, ImageService, MAX_PAGE_SIZE};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let limit = http::page_limit(&req, DEFAULT_PAGE_SIZE.into(), MAX_PAGE_SIZE.into())? as i32;

@@ -4,8 +4,8 @@
 
 use shared::AppError;
 use shared::adapters::s3::S3Images;
-use shared::http::{self, Body, Request, Response};
-use shared::images::{ImageService, PresignRequest};
+use shared::domain::images::{ImageService, PresignRequest};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let body: PresignRequest = http::parse_json(&req, 4 * 1024)?;

@@ -4,8 +4,9 @@
 
 use shared::AppError;
 use shared::adapters::s3::S3Images;
-use shared::http::{self, Body, Request, Response};
-use shared::images::{ImageService, upload::read_upload};
+use shared::domain::images::ImageService;
+use shared::transport::http::upload::read_upload;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(images: &ImageService<S3Images>, req: Request) -> Result<Response<Body>, AppError> {
     let upload = read_upload(req, images.policy.max_bytes).await?;

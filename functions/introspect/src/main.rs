@@ -4,9 +4,9 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, RequestPayloadExt, Response};
-use shared::identity::{Identity, IntrospectionClients, IntrospectionRequest};
+use shared::domain::auth::{Identity, IntrospectionClients, IntrospectionRequest};
+use shared::domain::error::ErrorCode;
+use shared::transport::http::{self, Body, Request, RequestPayloadExt, Response};
 
 struct State {
     identity: Identity<Postgres, DynamoTokens>,

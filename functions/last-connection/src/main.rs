@@ -3,8 +3,8 @@
 
 use shared::AppError;
 use shared::adapters::{mongo::Mongo, postgres::Postgres};
-use shared::http::{self, Body, Request, Response};
-use shared::sessions::{last_connection, validate_username};
+use shared::domain::sessions::{last_connection, validate_username};
+use shared::transport::http::{self, Body, Request, Response};
 
 struct State {
     users: Postgres,

@@ -4,7 +4,7 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, dependency_timeout, parse_or};
-use shared::outbox::relay;
+use shared::domain::outbox::relay;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

@@ -3,9 +3,9 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, Response};
-use shared::identity::Identity;
+use shared::domain::auth::Identity;
+use shared::domain::error::ErrorCode;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(identity: &Identity<Postgres, DynamoTokens>, req: Request) -> Result<Response<Body>, AppError> {
     let claims = identity.authenticate(http::header_str(&req, "authorization")).await?;

@@ -5,10 +5,10 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, postgres::Postgres, sqs::Sqs};
 use shared::config::{QueueConfig, dependency_timeout};
-use shared::http::{self, Body, Request, Response};
-use shared::identity::{PasswordHasher, register};
-use shared::outbox::deliver_committed;
-use shared::soap::{self, Service};
+use shared::domain::auth::{PasswordHasher, register};
+use shared::domain::outbox::deliver_committed;
+use shared::transport::http::{self, Body, Request, Response};
+use shared::transport::soap::{self, Service};
 
 struct State {
     db: Postgres,

@@ -3,8 +3,8 @@
 //! are reported per message so only those are retried (then DLQ).
 
 use shared::adapters::mongo::Mongo;
-use shared::consumer;
-use shared::sessions::apply_auth_event;
+use shared::domain::sessions::apply_auth_event;
+use shared::transport::sqs as consumer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), consumer::Error> {

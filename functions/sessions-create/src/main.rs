@@ -1,9 +1,9 @@
 //! POST /api/sessions — creates a session document for the bearer (seed 001 §3).
 
 use shared::AppError;
-use shared::events::{EventEnvelope, SESSION_CREATED};
-use shared::http::{self, Body, Request, Response};
-use shared::sessions::{CreateSession, NewApiSession, SessionStore, api::SessionApi, validate_metadata};
+use shared::domain::events::{EventEnvelope, SESSION_CREATED};
+use shared::domain::sessions::{CreateSession, NewApiSession, SessionStore, api::SessionApi, validate_metadata};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

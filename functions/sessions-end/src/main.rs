@@ -1,10 +1,10 @@
 //! DELETE /api/sessions/{userId}[?sessionId=] — ends one or every active session (owner or admin).
 
 use shared::AppError;
-use shared::error::ErrorCode;
-use shared::events::{EventEnvelope, SESSION_ENDED};
-use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, SessionsEnded, api::SessionApi};
+use shared::domain::error::ErrorCode;
+use shared::domain::events::{EventEnvelope, SESSION_ENDED};
+use shared::domain::sessions::{SessionStore, SessionsEnded, api::SessionApi};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let (caller, owner) = api.authorized_owner(&req).await?;

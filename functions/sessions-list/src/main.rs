@@ -1,9 +1,9 @@
 //! GET /api/sessions/{userId} — the user's sessions, newest first (owner or admin).
 
 use shared::AppError;
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionList, SessionStore, api::SessionApi};
+use shared::domain::error::ErrorCode;
+use shared::domain::sessions::{SessionList, SessionStore, api::SessionApi};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let (_caller, owner) = api.authorized_owner(&req).await?;

@@ -1,9 +1,9 @@
 //! PUT /api/sessions/{userId} — touches a session (lastSeenAt) and merges metadata (owner or admin).
 
 use shared::AppError;
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, UpdateSession, api::SessionApi, validate_metadata};
+use shared::domain::error::ErrorCode;
+use shared::domain::sessions::{SessionStore, UpdateSession, api::SessionApi, validate_metadata};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let (_caller, owner) = api.authorized_owner(&req).await?;

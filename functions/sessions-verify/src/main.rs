@@ -2,9 +2,9 @@
 //! session it opened has not been ended.
 
 use shared::AppError;
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, Response};
-use shared::sessions::{SessionStore, TokenVerification, api::SessionApi};
+use shared::domain::error::ErrorCode;
+use shared::domain::sessions::{SessionStore, TokenVerification, api::SessionApi};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &SessionApi, req: Request) -> Result<Response<Body>, AppError> {
     let caller = api.caller(&req).await?;

@@ -2,9 +2,9 @@
 //! with `?id=`. Needs `Authorization: Bearer` and `X-Tenant-ID` (seed 003).
 
 use shared::AppError;
-use shared::http::{self, Body, Request, Response};
-use shared::tenants::api::{TenantApi, page_params, record_id, with_rate_headers};
-use shared::tenants::records;
+use shared::adapters::tenant_records as records;
+use shared::app::tenants::{TenantApi, page_params, record_id, with_rate_headers};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "data.read").await?;

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 use shared::AppError;
-use shared::http::{self, Body, Request, Response};
-use shared::tenants::api::{DataBody, TenantApi, record_id, with_rate_headers};
-use shared::tenants::records;
+use shared::adapters::tenant_records as records;
+use shared::app::tenants::{DataBody, TenantApi, record_id, with_rate_headers};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "data.update").await?;

@@ -5,8 +5,8 @@
 //! environment's (`scope`), after it has served this request's own access check.
 
 use shared::AppError;
-use shared::http::{self, Body, Request, Response};
-use shared::tenants::api::TenantApi;
+use shared::app::tenants::TenantApi;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &TenantApi, req: Request) -> Result<Response<Body>, AppError> {
     let granted = api.authorize(&req, "health.details").await?;

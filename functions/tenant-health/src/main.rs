@@ -6,9 +6,9 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoCache, postgres::Postgres};
 use shared::config::dependency_timeout;
-use shared::health::check;
-use shared::http::{self, Body, Request, Response};
-use shared::tenants::TenantHealth;
+use shared::domain::health::check;
+use shared::domain::tenants::TenantHealth;
+use shared::transport::http::{self, Body, Request, Response};
 use std::time::Duration;
 
 struct State {

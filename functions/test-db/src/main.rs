@@ -2,7 +2,7 @@
 
 use shared::AppError;
 use shared::adapters::postgres::{DatabaseTest, Postgres};
-use shared::http::{self, Body, Request, Response};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(db: &Postgres, _req: Request) -> Result<Response<Body>, AppError> {
     let database = db.server_info().await?;

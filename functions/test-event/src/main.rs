@@ -8,9 +8,9 @@ use shared::adapters::{
     sqs::Sqs,
 };
 use shared::config::{AUTH_EVENTS, QueueConfig, dependency_timeout};
-use shared::events::{EventEnvelope, TEST_EVENT};
-use shared::http::{self, Body, Request, Response};
-use shared::outbox::{OutboxEntry, deliver_committed};
+use shared::domain::events::{EventEnvelope, TEST_EVENT};
+use shared::domain::outbox::{OutboxEntry, deliver_committed};
+use shared::transport::http::{self, Body, Request, Response};
 
 struct State {
     db: Postgres,

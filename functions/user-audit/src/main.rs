@@ -2,8 +2,8 @@
 //! event id; failures reported per message (then DLQ).
 
 use shared::adapters::mongo::Mongo;
-use shared::audit::apply_user_event;
-use shared::consumer;
+use shared::domain::audit::apply_user_event;
+use shared::transport::sqs as consumer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), consumer::Error> {

@@ -5,10 +5,10 @@
 
 use shared::AppError;
 use shared::adapters::postgres::Postgres;
-use shared::cors::CorsPolicy;
-use shared::error::ErrorCode;
-use shared::http::{self, Body, Request, Response};
-use shared::soap::{self, Service};
+use shared::domain::error::ErrorCode;
+use shared::transport::http::cors::CorsPolicy;
+use shared::transport::http::{self, Body, Request, Response};
+use shared::transport::soap::{self, Service};
 
 struct State {
     db: Postgres,

@@ -3,9 +3,9 @@
 
 use shared::AppError;
 use shared::config::AUTH_EVENTS;
-use shared::http::{self, Body, Request, Response};
-use shared::identity::{Credentials, SessionLogin, api::AuthApi};
-use shared::outbox::OutboxEntry;
+use shared::domain::auth::{Credentials, SessionLogin, api::AuthApi};
+use shared::domain::outbox::OutboxEntry;
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let credentials: Credentials = http::parse_json(&req, 4 * 1024)?;

@@ -2,8 +2,8 @@
 //! tokens and every access token issued in it stop working (seed 004).
 
 use shared::AppError;
-use shared::http::{self, Body, Request, Response};
-use shared::identity::{SessionLogout, api::AuthApi};
+use shared::domain::auth::{SessionLogout, api::AuthApi};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
     let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;

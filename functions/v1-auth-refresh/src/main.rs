@@ -4,9 +4,9 @@
 use shared::AppError;
 use shared::adapters::{aws::sdk_config, dynamodb::DynamoTokens, postgres::Postgres};
 use shared::config::dependency_timeout;
-use shared::http::{self, Body, Request, Response};
-use shared::identity::Identity;
-use shared::identity::refresh::{RefreshRequest, RefreshedTokens};
+use shared::domain::auth::Identity;
+use shared::domain::auth::refresh::{RefreshRequest, RefreshedTokens};
+use shared::transport::http::{self, Body, Request, Response};
 
 async fn handle(identity: &Identity<Postgres, DynamoTokens>, req: Request) -> Result<Response<Body>, AppError> {
     let body: RefreshRequest = http::parse_json(&req, 4 * 1024)?;

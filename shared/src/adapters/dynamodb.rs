@@ -1,7 +1,7 @@
 //! Amazon DynamoDB: the token store (what Redis was in seed 002). One item per access token,
 //! keyed by its `jti`, expiring through DynamoDB's TTL at the token's own expiry.
 
-use crate::error::{AppError, Dependency};
+use crate::domain::error::{AppError, Dependency};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 #[derive(Clone)]
@@ -31,7 +31,7 @@ impl DynamoTokens {
         Self { client: aws_sdk_dynamodb::Client::new(sdk), table }
     }
 
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::error::ConfigError> {
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
         Ok(Self::new(sdk, crate::config::required("TOKENS_TABLE")?))
     }
 
@@ -41,8 +41,8 @@ impl DynamoTokens {
 }
 
 #[cfg(feature = "identity")]
-impl crate::identity::TokenStore for DynamoTokens {
-    async fn register(&self, claims: &crate::identity::Claims) -> Result<(), AppError> {
+impl crate::domain::auth::TokenStore for DynamoTokens {
+    async fn register(&self, claims: &crate::domain::auth::Claims) -> Result<(), AppError> {
         let mut put = self
             .client
             .put_item()
@@ -95,7 +95,7 @@ pub struct DynamoCache {
 
 #[cfg(feature = "tenants")]
 impl DynamoCache {
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::error::ConfigError> {
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
         Ok(Self { client: aws_sdk_dynamodb::Client::new(sdk), table: crate::config::required("TENANT_CACHE_TABLE")? })
     }
 
@@ -105,7 +105,7 @@ impl DynamoCache {
 }
 
 #[cfg(feature = "tenants")]
-impl crate::tenants::SharedCache for DynamoCache {
+impl crate::domain::tenants::SharedCache for DynamoCache {
     async fn get(&self, key: &str) -> Result<Option<(String, i64)>, AppError> {
         let out = self
             .client
@@ -149,7 +149,7 @@ impl DynamoCounter {
     }
 }
 
-impl crate::ratelimit::RateCounter for DynamoCounter {
+impl crate::domain::ratelimit::RateCounter for DynamoCounter {
     async fn hit(&self, key: &str, expires_at: i64) -> Result<u64, AppError> {
         // ADD is atomic: concurrent environments never lose a hit.
         let out = self

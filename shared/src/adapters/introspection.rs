@@ -4,8 +4,9 @@
 //! Built on the hyper client and rustls (over ring) that the AWS SDK already links, so this
 //! adds no second TLS stack; the TLS roots are loaded on first use, not at init.
 
-use crate::error::{AppError, ConfigError, Dependency};
-use crate::tenants::{Introspector, TokenInfo};
+use crate::config::ConfigError;
+use crate::domain::error::{AppError, Dependency};
+use crate::domain::tenants::{Introspector, TokenInfo};
 use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};

@@ -1,8 +1,9 @@
 //! MongoDB: session documents. The client is created once and connects on first use; its
 //! server-selection timeout bounds how long a request waits when MongoDB is down.
 
+use crate::config::ConfigError;
 use crate::config::MongoConfig;
-use crate::error::{AppError, ConfigError, Dependency};
+use crate::domain::error::{AppError, Dependency};
 use mongodb::bson::{self, Document, doc};
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, IndexModel};
@@ -156,11 +157,11 @@ fn to_bson_time(t: chrono::DateTime<chrono::Utc>) -> bson::DateTime {
 }
 
 #[cfg(feature = "sessions")]
-fn view(d: &Document) -> Option<crate::sessions::SessionView> {
+fn view(d: &Document) -> Option<crate::domain::sessions::SessionView> {
     let time =
         |k: &str| d.get_datetime(k).ok().and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()));
     let text = |k: &str| d.get_str(k).ok().map(str::to_string);
-    Some(crate::sessions::SessionView {
+    Some(crate::domain::sessions::SessionView {
         session_id: text("sessionId")?,
         user_id: d.get_i64("userId").ok()?,
         username: text("username").unwrap_or_default(),
@@ -180,8 +181,8 @@ fn view(d: &Document) -> Option<crate::sessions::SessionView> {
 }
 
 #[cfg(feature = "sessions")]
-impl crate::sessions::SessionStore for Mongo {
-    async fn record_login(&self, s: &crate::sessions::SessionRecord) -> Result<bool, AppError> {
+impl crate::domain::sessions::SessionStore for Mongo {
+    async fn record_login(&self, s: &crate::domain::sessions::SessionRecord) -> Result<bool, AppError> {
         let sessions = &self.sessions().await?;
         let result = once_more_after_network_error(|| async move {
             sessions
@@ -212,7 +213,7 @@ impl crate::sessions::SessionStore for Mongo {
         changed(result)
     }
 
-    async fn record_logout(&self, l: &crate::sessions::LogoutRecord) -> Result<bool, AppError> {
+    async fn record_logout(&self, l: &crate::domain::sessions::LogoutRecord) -> Result<bool, AppError> {
         let sessions = &self.sessions().await?;
         let result = once_more_after_network_error(|| async move {
             sessions
@@ -253,7 +254,10 @@ impl crate::sessions::SessionStore for Mongo {
             .and_then(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis())))
     }
 
-    async fn create(&self, s: &crate::sessions::NewApiSession) -> Result<crate::sessions::SessionView, AppError> {
+    async fn create(
+        &self,
+        s: &crate::domain::sessions::NewApiSession,
+    ) -> Result<crate::domain::sessions::SessionView, AppError> {
         let sessions = self.sessions().await?;
         let metadata = bson::to_bson(&s.metadata).map_err(AppError::internal)?;
         let document = doc! {
@@ -283,7 +287,7 @@ impl crate::sessions::SessionStore for Mongo {
         view(&document).ok_or_else(|| AppError::internal("session document without id"))
     }
 
-    async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<crate::sessions::SessionView>, AppError> {
+    async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<crate::domain::sessions::SessionView>, AppError> {
         use futures_util::TryStreamExt as _;
         let sessions = &self.sessions().await?;
         let docs: Vec<Document> = once_more_after_network_error(|| async move {
@@ -305,7 +309,7 @@ impl crate::sessions::SessionStore for Mongo {
         user_id: i64,
         session_id: &str,
         metadata: Option<&serde_json::Map<String, serde_json::Value>>,
-    ) -> Result<Option<crate::sessions::SessionView>, AppError> {
+    ) -> Result<Option<crate::domain::sessions::SessionView>, AppError> {
         let sessions = self.sessions().await?;
         let mut set = doc! { "lastSeenAt": bson::DateTime::now() };
         for (key, value) in metadata.into_iter().flatten() {
@@ -340,7 +344,7 @@ impl crate::sessions::SessionStore for Mongo {
         Ok(result.modified_count)
     }
 
-    async fn find_by_token(&self, token_id: &str) -> Result<Option<crate::sessions::SessionView>, AppError> {
+    async fn find_by_token(&self, token_id: &str) -> Result<Option<crate::domain::sessions::SessionView>, AppError> {
         let sessions = &self.sessions().await?;
         let found = once_more_after_network_error(|| async move {
             sessions.find_one(doc! { "tokenId": token_id }).sort(doc! { "startedAt": -1 }).await
@@ -377,8 +381,8 @@ impl Mongo {
     }
 }
 
-impl crate::audit::AuditTrail for Mongo {
-    async fn record(&self, r: &crate::audit::AuditRecord) -> Result<bool, AppError> {
+impl crate::domain::audit::AuditTrail for Mongo {
+    async fn record(&self, r: &crate::domain::audit::AuditRecord) -> Result<bool, AppError> {
         let audit = self.audit().await?;
         let data = bson::to_bson(&r.data).map_err(AppError::internal)?;
         let document = doc! {

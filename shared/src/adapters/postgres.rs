@@ -2,10 +2,11 @@
 //! environment and connects lazily: init costs nothing, and a database that is down at init
 //! (or later) only turns into 503s until it is back — the pool reconnects by itself.
 
+use crate::config::ConfigError;
 use crate::config::PostgresConfig;
-use crate::error::ErrorCode;
-use crate::error::{AppError, ConfigError, Dependency};
-use crate::events::EventEnvelope;
+use crate::domain::error::ErrorCode;
+use crate::domain::error::{AppError, Dependency};
+use crate::domain::events::EventEnvelope;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
@@ -177,8 +178,8 @@ impl Postgres {
 }
 
 #[cfg(feature = "identity")]
-impl crate::identity::UserStore for Postgres {
-    async fn find_by_username(&self, username: &str) -> Result<Option<crate::identity::UserRecord>, AppError> {
+impl crate::domain::auth::UserStore for Postgres {
+    async fn find_by_username(&self, username: &str) -> Result<Option<crate::domain::auth::UserRecord>, AppError> {
         let client = self.client().await?;
         let row = client
             .query_opt(
@@ -187,7 +188,7 @@ impl crate::identity::UserStore for Postgres {
             )
             .await
             .map_err(db_error)?;
-        Ok(row.map(|r| crate::identity::UserRecord {
+        Ok(row.map(|r| crate::domain::auth::UserRecord {
             id: r.get(0),
             username: r.get(1),
             role: r.get(2),
@@ -200,7 +201,7 @@ impl crate::identity::UserStore for Postgres {
         &self,
         user_id: i64,
         new_hash: Option<String>,
-        session: Option<&crate::identity::SessionStart>,
+        session: Option<&crate::domain::auth::SessionStart>,
         queue: &str,
         event: &EventEnvelope,
     ) -> Result<(), AppError> {
@@ -241,7 +242,7 @@ async fn insert_refresh(
     tx: &deadpool_postgres::Transaction<'_>,
     family: uuid::Uuid,
     user_id: i64,
-    refresh: &crate::identity::StoredRefresh,
+    refresh: &crate::domain::auth::StoredRefresh,
 ) -> Result<(), AppError> {
     tx.execute(
         "INSERT INTO refresh_tokens (token_hash, family_id, user_id, access_jti, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -267,16 +268,16 @@ pub fn foreign_key_violation(e: &tokio_postgres::Error) -> Option<&str> {
 }
 
 #[cfg(feature = "identity")]
-impl crate::identity::RegistrationStore for Postgres {
+impl crate::domain::auth::RegistrationStore for Postgres {
     async fn insert_user<F>(
         &self,
         username: &str,
         email: &str,
         password_hash: &str,
         event: F,
-    ) -> Result<(crate::identity::NewUser, crate::outbox::OutboxEntry), AppError>
+    ) -> Result<(crate::domain::auth::NewUser, crate::domain::outbox::OutboxEntry), AppError>
     where
-        F: FnOnce(&crate::identity::NewUser) -> Result<crate::outbox::OutboxEntry, AppError> + Send,
+        F: FnOnce(&crate::domain::auth::NewUser) -> Result<crate::domain::outbox::OutboxEntry, AppError> + Send,
     {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
@@ -292,7 +293,7 @@ impl crate::identity::RegistrationStore for Postgres {
                 Some(_) => AppError::new(ErrorCode::UsernameTaken, "that username is already registered"),
                 None => db_error(e),
             })?;
-        let user = crate::identity::NewUser {
+        let user = crate::domain::auth::NewUser {
             id: row.get(0),
             username: row.get(1),
             email: row.get(2),
@@ -307,13 +308,13 @@ impl crate::identity::RegistrationStore for Postgres {
 }
 
 #[cfg(feature = "identity")]
-impl crate::identity::refresh::RefreshStore for Postgres {
+impl crate::domain::auth::refresh::RefreshStore for Postgres {
     async fn rotate(
         &self,
         presented_hash: &[u8],
-        next: &crate::identity::StoredRefresh,
-    ) -> Result<crate::identity::refresh::Rotation, AppError> {
-        use crate::identity::refresh::Rotation;
+        next: &crate::domain::auth::StoredRefresh,
+    ) -> Result<crate::domain::auth::refresh::Rotation, AppError> {
+        use crate::domain::auth::refresh::Rotation;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let row = tx
@@ -352,7 +353,7 @@ impl crate::identity::refresh::RefreshStore for Postgres {
         if expired {
             return Ok(Rotation::Expired);
         }
-        let user = crate::identity::UserRecord {
+        let user = crate::domain::auth::UserRecord {
             id: row.get(3),
             username: row.get(4),
             role: row.get(5),
@@ -415,7 +416,7 @@ pub struct UserProfile {
     /// Null for users created without one.
     #[cfg_attr(feature = "openapi", schema(required = true, format = Email, example = "alice@example.com"))]
     pub email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = crate::identity::UserRole))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::domain::auth::UserRole))]
     pub role: String,
     /// The user's tenant (seed 003), null when none.
     #[cfg_attr(feature = "openapi", schema(required = true, example = "acme"))]
@@ -483,8 +484,8 @@ pub async fn insert_claimed_outbox(
     Ok(())
 }
 
-impl crate::outbox::OutboxStore for Postgres {
-    async fn claim_pending(&self, limit: i64) -> Result<Vec<crate::outbox::OutboxEntry>, AppError> {
+impl crate::domain::outbox::OutboxStore for Postgres {
+    async fn claim_pending(&self, limit: i64) -> Result<Vec<crate::domain::outbox::OutboxEntry>, AppError> {
         let client = self.client().await?;
         let rows = client
             .query(
@@ -505,7 +506,7 @@ impl crate::outbox::OutboxStore for Postgres {
             match serde_json::from_value::<EventEnvelope>(payload) {
                 Ok(event) => entries.push((
                     row.get::<_, chrono::DateTime<chrono::Utc>>(2),
-                    crate::outbox::OutboxEntry { queue, event },
+                    crate::domain::outbox::OutboxEntry { queue, event },
                 )),
                 Err(e) => tracing::error!(error = %e, "outbox row is not an event envelope; left in place"),
             }
@@ -535,7 +536,7 @@ impl crate::outbox::OutboxStore for Postgres {
 }
 
 #[cfg(feature = "sessions")]
-impl crate::sessions::UserDirectory for Postgres {
+impl crate::domain::sessions::UserDirectory for Postgres {
     async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, AppError> {
         let client = self.client().await?;
         let row = client

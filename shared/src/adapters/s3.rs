@@ -2,9 +2,9 @@
 //! The endpoint and bucket are configuration; the same code runs against all of them.
 
 use crate::config;
-use crate::error::ConfigError;
-use crate::error::{AppError, Dependency};
-use crate::images::{ImageStore, ListedObject, NewObject, ObjectInfo, PresignedPut};
+use crate::config::ConfigError;
+use crate::domain::error::{AppError, Dependency};
+use crate::domain::images::{ImageStore, ListedObject, NewObject, ObjectInfo, PresignedPut};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;

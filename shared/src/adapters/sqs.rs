@@ -1,8 +1,8 @@
 //! Amazon SQS: the event bus (in place of the seeds' RabbitMQ).
 
 use crate::config::QueueConfig;
-use crate::error::{AppError, Dependency};
-use crate::events::{EventEnvelope, EventPublisher};
+use crate::domain::error::{AppError, Dependency};
+use crate::domain::events::{EventEnvelope, EventPublisher};
 use aws_sdk_sqs::types::MessageAttributeValue;
 
 #[derive(Clone)]

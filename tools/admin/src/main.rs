@@ -5,9 +5,9 @@
 
 use clap::{Parser, Subcommand};
 use shared::adapters::postgres::Postgres;
-use shared::identity::PasswordHasher;
-use shared::tenants::TenantId;
-use shared::tenants::records::{NewTenant, provision};
+use shared::domain::auth::PasswordHasher;
+use shared::domain::tenants::TenantId;
+use shared::adapters::tenant_records::{NewTenant, provision};
 use std::process::ExitCode;
 
 #[derive(Parser)]

@@ -1,0 +1,3 @@
+//! Composition roots: clients and services built from typed configuration.
+
+pub mod tenants;
