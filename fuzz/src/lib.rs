@@ -89,7 +89,7 @@ pub fn check_client_error(err: &AppError) {
         };
         let value: serde_json::Value =
             serde_json::from_str(text).expect("error bodies are valid JSON");
-        assert_eq!(value["code"], err.code());
+        assert_eq!(value["code"], err.code().as_str());
     }
     let fault = shared::transport::soap::fault_response(err, "fuzz-request");
     assert_eq!(fault.status().as_u16(), status);
