@@ -37,5 +37,9 @@ async fn main() -> Result<(), http::Error> {
         db: Postgres::from_env()?,
         cors: CorsPolicy::from_env("SOAP_LOOKUP_ALLOWED_ORIGIN", &["GET", "POST"], "content-type, soapaction")?,
     };
-    soap::serve(|req| state.cors.handle(req, soap::fault_response, |req| lookup(&state, req))).await
+    soap::serve(|req| async {
+        let request_id = shared::transport::http::request_id(&req);
+        Ok(state.cors.handle(req, &request_id, |req| async { lookup(&state, req).await.map_err(soap::Fault) }).await)
+    })
+    .await
 }

@@ -158,7 +158,7 @@ pub struct DataBody {
     /// `PUT` only: the version the client read; the update is then refused with 409
     /// VERSION_CONFLICT if the record has changed since (optimistic concurrency). Without it
     /// the update is unconditional. `POST` accepts and ignores it.
-    #[serde(default, deserialize_with = "crate::transport::http::integer_opt")]
+    #[serde(default, deserialize_with = "crate::domain::json::integer_opt")]
     #[cfg_attr(feature = "openapi", schema(minimum = -2_147_483_648i32, maximum = 2_147_483_647i32, example = 1))]
     pub version: Option<i32>,
 }

@@ -1,9 +1,13 @@
 //! Configuration from environment variables, read once per execution environment.
 //! Names follow the seed services where they exist (`PG_HOST`, `MONGO_URI`, `JWT_SECRET`, …).
 
+pub use secrecy::{ExposeSecret, SecretString};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Errors raised while reading configuration at start-up (they fail the function's init).
+/// Every one names the variable, never its value.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
@@ -12,19 +16,101 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
-pub fn required(name: &'static str) -> Result<String, ConfigError> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(ConfigError::Missing(name)),
+/// Where settings come from: the process environment, or given pairs (unit tests). Every name
+/// asked for is remembered, set or not, so a function can say which variables it reads.
+pub struct Env {
+    source: Source,
+    asked: Mutex<BTreeSet<&'static str>>,
+}
+
+enum Source {
+    Process,
+    Pairs(BTreeMap<String, String>),
+}
+
+impl Env {
+    pub fn process() -> Self {
+        Self { source: Source::Process, asked: Mutex::default() }
+    }
+
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        let pairs = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self { source: Source::Pairs(pairs), asked: Mutex::default() }
+    }
+
+    /// The names read so far, in order.
+    pub fn asked(&self) -> Vec<&'static str> {
+        self.asked.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().collect()
+    }
+
+    /// A variable's value; empty or blank counts as unset.
+    pub fn optional(&self, name: &'static str) -> Option<String> {
+        self.asked.lock().unwrap_or_else(|p| p.into_inner()).insert(name);
+        let value = match &self.source {
+            Source::Process => std::env::var(name).ok(),
+            Source::Pairs(pairs) => pairs.get(name).cloned(),
+        };
+        value.filter(|v| !v.trim().is_empty())
+    }
+
+    /// The first of several names that is set: a variable and its alternative spellings.
+    pub fn first_of(&self, names: &[&'static str]) -> Option<(&'static str, String)> {
+        names.iter().find_map(|name| self.optional(name).map(|v| (*name, v)))
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn or_default(&self, name: &'static str, default: &str) -> String {
+        self.optional(name).unwrap_or_else(|| default.to_string())
+    }
+
+    pub fn parse_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
+        }
+    }
+
+    /// A secret: wrapped at once, so no `Debug`, `Display` or log line can print it.
+    pub fn secret(&self, name: &'static str) -> Result<SecretString, ConfigError> {
+        self.required(name).map(SecretString::from)
+    }
+
+    pub fn optional_secret(&self, name: &'static str) -> Option<SecretString> {
+        self.optional(name).map(SecretString::from)
+    }
+
+    pub fn duration_ms(&self, name: &'static str, default_ms: u64) -> Result<Duration, ConfigError> {
+        Ok(Duration::from_millis(self.parse_or(name, default_ms)?))
+    }
+
+    pub fn duration_secs(&self, name: &'static str, default_secs: u64) -> Result<Duration, ConfigError> {
+        Ok(Duration::from_secs(self.parse_or(name, default_secs)?))
     }
 }
 
+/// The process environment, shared by the helpers below until every area takes an [`Env`].
+fn process_env() -> &'static Env {
+    static ENV: std::sync::OnceLock<Env> = std::sync::OnceLock::new();
+    ENV.get_or_init(Env::process)
+}
+
+pub fn required(name: &'static str) -> Result<String, ConfigError> {
+    process_env().required(name)
+}
+
 pub fn optional(name: &'static str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    process_env().optional(name)
 }
 
 pub fn or_default(name: &'static str, default: &str) -> String {
-    optional(name).unwrap_or_else(|| default.to_string())
+    process_env().or_default(name, default)
 }
 
 pub fn parse_or<T>(name: &'static str, default: T) -> Result<T, ConfigError>
@@ -32,10 +118,7 @@ where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
-    match optional(name) {
-        None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
-    }
+    process_env().parse_or(name, default)
 }
 
 /// Development mode (`APP_ENV`, or the seed's `NODE_ENV`, set to `development`): error answers

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod json;
 pub mod outbox;
 pub mod ratelimit;
 

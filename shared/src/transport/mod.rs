@@ -5,6 +5,8 @@
 pub mod apidocs;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(any(feature = "http", feature = "consumer", feature = "invoke"))]
+pub mod lambda;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 #[cfg(feature = "soap")]

@@ -134,7 +134,7 @@ pub struct SellerInput {
     )]
     pub product: String,
     /// Price in the currency's minor unit, 0 to 10^12.
-    #[serde(deserialize_with = "crate::transport::http::integer")]
+    #[serde(deserialize_with = "crate::domain::json::integer")]
     #[validate(range(min = 0, max = 1_000_000_000_000i64))]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000_000_000i64, example = 450))]
     pub price_cents: i64,

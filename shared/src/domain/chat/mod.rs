@@ -34,7 +34,12 @@ where
     let handler = &handler;
     http::serve_enveloped(move |req| async move {
         match &api.cors {
-            Some(cors) => cors.handle(req, http::envelope_error_response, |req| handler(api, req)).await,
+            Some(cors) => {
+                let request_id = http::request_id(&req);
+                Ok(cors
+                    .handle(req, &request_id, |req| async move { handler(api, req).await.map_err(http::Enveloped) })
+                    .await)
+            }
             None => handler(api, req).await,
         }
     })

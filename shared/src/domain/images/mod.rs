@@ -370,7 +370,7 @@ pub struct PresignRequest {
     pub content_type: String,
     /// The exact size in bytes the upload will have; signed into the URL. At least 1; at most
     /// `IMAGES_PRESIGN_MAX_BYTES` (50 MiB by default), else 413 FILE_TOO_LARGE.
-    #[serde(deserialize_with = "crate::transport::http::integer")]
+    #[serde(deserialize_with = "crate::domain::json::integer")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 18_446_744_073_709_551_615u64, example = 8388608))]
     pub size: u64,
     /// The client's file name, kept as a label: one path segment, printable, 1-255 characters

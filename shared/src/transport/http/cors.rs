@@ -12,7 +12,7 @@
 use crate::config::ConfigError;
 use crate::domain::error::AppError;
 use crate::domain::error::ErrorCode;
-use crate::transport::http::{self, Request, Response};
+use crate::transport::http::{self, ErrorResponse, Request, Response};
 use lambda_http::Body;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use std::future::Future;
@@ -119,26 +119,20 @@ impl CorsPolicy {
     }
 
     /// Runs `handler` under this policy: `OPTIONS` is a preflight; any other answer — success or
-    /// error, rendered by `render_error` — is decorated for the allowed origin. A refused
-    /// preflight is returned as an error, so it carries no CORS header.
-    pub async fn handle<F, Fut>(
-        &self,
-        req: Request,
-        render_error: fn(&AppError, &str) -> Response<Body>,
-        handler: F,
-    ) -> Result<Response<Body>, AppError>
+    /// error, rendered in the handler's own format — is decorated for the allowed origin. A
+    /// refused preflight carries no CORS header.
+    pub async fn handle<F, Fut, E>(&self, req: Request, request_id: &str, handler: F) -> Response<Body>
     where
         F: FnOnce(Request) -> Fut,
-        Fut: Future<Output = Result<Response<Body>, AppError>>,
+        Fut: Future<Output = Result<Response<Body>, E>>,
+        E: ErrorResponse,
     {
         if req.method() == Method::OPTIONS {
-            return self.preflight(&req);
+            return self.preflight(&req).unwrap_or_else(|e| E::from(e).into_response(request_id));
         }
         let allowed = self.allows(&req);
-        // Under the Lambda runtime this is the invocation's id: the same `serve` puts in x-request-id.
-        let request_id = http::request_id(&req);
-        let resp = handler(req).await.unwrap_or_else(|e| render_error(&e, &request_id));
-        Ok(self.decorate(allowed, resp))
+        let resp = handler(req).await.unwrap_or_else(|e| e.into_response(request_id));
+        self.decorate(allowed, resp)
     }
 }
 
@@ -172,12 +166,6 @@ mod tests {
         Err(AppError::new(ErrorCode::UserNotFound, "no such user"))
     }
 
-    fn render(err: &AppError, _: &str) -> Response<Body> {
-        let mut r = Response::new(Body::Empty);
-        *r.status_mut() = StatusCode::from_u16(err.status()).unwrap();
-        r
-    }
-
     #[test]
     fn only_well_formed_single_origins_are_configurable() {
         assert_eq!(policy().allowed_origin(), ORIGIN);
@@ -193,10 +181,10 @@ mod tests {
     #[tokio::test]
     async fn allowed_origin_gets_the_header_on_success_and_on_errors() {
         let p = policy();
-        let r = p.handle(req("GET", Some(ORIGIN), None), render, ok).await.unwrap();
+        let r = p.handle(req("GET", Some(ORIGIN), None), "rid", ok).await;
         assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
         assert_eq!(r.headers()["vary"], "Origin");
-        let r = p.handle(req("GET", Some(ORIGIN), None), render, fail).await.unwrap();
+        let r = p.handle(req("GET", Some(ORIGIN), None), "rid", fail).await;
         assert_eq!(r.status(), 404);
         assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
     }
@@ -205,7 +193,7 @@ mod tests {
     async fn other_origins_get_no_cors_header() {
         let p = policy();
         for origin in [Some("http://evil.example"), Some("http://127.0.0.1:8081"), Some("null"), None] {
-            let r = p.handle(req("GET", origin, None), render, ok).await.unwrap();
+            let r = p.handle(req("GET", origin, None), "rid", ok).await;
             assert!(r.headers().get("access-control-allow-origin").is_none(), "{origin:?}");
             assert!(r.headers().get("access-control-expose-headers").is_none());
             assert_eq!(r.headers()["vary"], "Origin");
@@ -215,17 +203,22 @@ mod tests {
     #[tokio::test]
     async fn preflight_is_204_for_the_allowed_origin_and_403_otherwise() {
         let p = policy();
-        let r = p.handle(req("OPTIONS", Some(ORIGIN), Some("GET")), render, fail).await.unwrap();
+        let r = p.handle(req("OPTIONS", Some(ORIGIN), Some("GET")), "rid", fail).await;
         assert_eq!(r.status(), 204);
         assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
         assert_eq!(r.headers()["access-control-allow-methods"], "GET, POST");
         assert_eq!(r.headers()["access-control-max-age"], "600");
 
-        let e = p.handle(req("OPTIONS", Some("http://evil.example"), Some("GET")), render, ok).await.unwrap_err();
-        assert_eq!((e.status(), e.code()), (403, ErrorCode::CorsOriginForbidden));
-        let e = p.handle(req("OPTIONS", None, Some("GET")), render, ok).await.unwrap_err();
-        assert_eq!(e.code(), ErrorCode::CorsOriginForbidden);
-        let e = p.handle(req("OPTIONS", Some(ORIGIN), Some("DELETE")), render, ok).await.unwrap_err();
-        assert_eq!((e.status(), e.code()), (403, ErrorCode::CorsMethodForbidden));
+        let refused = |r: Response<Body>| {
+            assert!(r.headers().get("access-control-allow-origin").is_none());
+            let Body::Text(text) = r.body() else { panic!("a JSON error body") };
+            (r.status().as_u16(), serde_json::from_str::<serde_json::Value>(text).unwrap()["code"].clone())
+        };
+        let r = p.handle(req("OPTIONS", Some("http://evil.example"), Some("GET")), "rid", ok).await;
+        assert_eq!(refused(r), (403, ErrorCode::CorsOriginForbidden.as_str().into()));
+        let r = p.handle(req("OPTIONS", None, Some("GET")), "rid", ok).await;
+        assert_eq!(refused(r), (403, ErrorCode::CorsOriginForbidden.as_str().into()));
+        let r = p.handle(req("OPTIONS", Some(ORIGIN), Some("DELETE")), "rid", ok).await;
+        assert_eq!(refused(r), (403, ErrorCode::CorsMethodForbidden.as_str().into()));
     }
 }

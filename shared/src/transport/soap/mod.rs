@@ -646,6 +646,22 @@ const FALLBACK_FAULT: &str = concat!(
     r#"</soap:Fault></soap:Body></soap:Envelope>"#
 );
 
+/// An error of a SOAP route, answered as a SOAP 1.1 Fault.
+#[derive(Debug)]
+pub struct Fault(pub AppError);
+
+impl From<AppError> for Fault {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+impl crate::transport::http::ErrorResponse for Fault {
+    fn into_response(self, request_id: &str) -> Response<Body> {
+        fault_response(&self.0, request_id)
+    }
+}
+
 /// Runs a SOAP function: like [`http::serve`] (request id, security headers), with errors
 /// rendered by [`fault_response`].
 pub async fn serve<F, Fut>(handler: F) -> Result<(), http::Error>
