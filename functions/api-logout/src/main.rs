@@ -1,19 +1,8 @@
-//! POST /api/auth/logout — deletes the bearer's token from the token store (seed 002): it stops
-//! working everywhere at once. Queues `UserLoggedOut`.
+//! POST /api/auth/logout — revokes the bearer's token everywhere; `UserLoggedOut` to `auth-events`.
 
-use shared::AppError;
-use shared::domain::auth::{LoggedOut, api::AuthApi};
-use shared::transport::http::{self, Body, Request, Response};
-
-async fn handle(api: &AuthApi, req: Request) -> Result<Response<Body>, AppError> {
-    let claims = api.identity.authenticate(http::header_str(&req, "authorization")).await?;
-    api.deliver(api.identity.logout(&claims, "auth.api").await?).await;
-    Ok(http::json(200, &LoggedOut::new()))
-}
+use shared::{app, handlers, transport::lambda};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), http::Error> {
-    shared::logging::init();
-    let api = AuthApi::from_env().await?;
-    http::serve(|req| handle(&api, req)).await
+async fn main() -> Result<(), lambda::Error> {
+    lambda::http(app::auth::auth(), handlers::bookstore_auth::logout).await
 }

@@ -3,6 +3,7 @@
 use crate::config::QueueConfig;
 use crate::domain::error::{AppError, Dependency};
 use crate::domain::events::{EventEnvelope, EventPublisher};
+use crate::domain::health::{Probe, ProbeFuture};
 use aws_sdk_sqs::types::MessageAttributeValue;
 
 #[derive(Clone)]
@@ -35,6 +36,24 @@ impl Sqs {
             .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages))
             .cloned();
         Ok(Some(serde_json::json!({ "queue": queue, "approximateMessages": depth })))
+    }
+}
+
+/// One queue of [`Sqs`] as a health check sees it.
+pub struct QueueProbe {
+    sqs: Sqs,
+    queue: &'static str,
+}
+
+impl Sqs {
+    pub fn probe(&self, queue: &'static str) -> QueueProbe {
+        QueueProbe { sqs: self.clone(), queue }
+    }
+}
+
+impl Probe for QueueProbe {
+    fn probe(&self) -> ProbeFuture<'_> {
+        Box::pin(self.sqs.ping(self.queue))
     }
 }
 

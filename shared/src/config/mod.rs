@@ -1,5 +1,16 @@
-//! Configuration from environment variables, read once per execution environment.
+//! THE place where environment variables are read: each part of the configuration is a typed
+//! value built from an [`Env`] by a function of this module, once per execution environment.
 //! Names follow the seed services where they exist (`PG_HOST`, `MONGO_URI`, `JWT_SECRET`, …).
+//! Secrets are wrapped ([`SecretString`]) the moment they are read, so `Debug`, `Display` and
+//! logs never show them, and every error names the variable, never its value.
+
+#[cfg(feature = "identity")]
+mod auth;
+mod stores;
+
+#[cfg(feature = "identity")]
+pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
+pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, BTreeSet};
@@ -122,133 +133,14 @@ where
 }
 
 /// Development mode (`APP_ENV`, or the seed's `NODE_ENV`, set to `development`): error answers
-/// carry internal detail. Anything else, or unset, is production. Read once per environment.
+/// carry internal detail. Anything else, or unset, is production.
+pub fn development(env: &Env) -> bool {
+    env.first_of(&["APP_ENV", "NODE_ENV"]).is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("development"))
+}
+
+/// Kept for the areas not yet built from an [`Env`].
 pub fn is_development() -> bool {
-    static DEVELOPMENT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *DEVELOPMENT.get_or_init(|| {
-        optional("APP_ENV")
-            .or_else(|| optional("NODE_ENV"))
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("development"))
-    })
-}
-
-/// How long a request waits for a dependency before answering 503. Kept short: a Lambda
-/// that hangs on a dead database burns its whole timeout and the client's patience.
-pub fn dependency_timeout() -> Result<Duration, ConfigError> {
-    Ok(Duration::from_millis(parse_or("DEPENDENCY_TIMEOUT_MS", 2000u64)?))
-}
-
-#[derive(Debug, Clone)]
-pub struct PostgresConfig {
-    pub host: String,
-    pub port: u16,
-    pub database: String,
-    pub user: String,
-    pub password: Option<String>,
-    pub pool_size: usize,
-    pub timeout: Duration,
-}
-
-impl PostgresConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            host: or_default("PG_HOST", "127.0.0.1"),
-            port: parse_or("PG_PORT", 5432)?,
-            database: or_default("PG_DATABASE", "postgres"),
-            user: or_default("PG_USER", "postgres"),
-            password: optional("PG_PASSWORD"),
-            // One Lambda environment serves one request at a time: a small pool is enough.
-            pool_size: parse_or("PG_POOL_SIZE", 2)?,
-            timeout: dependency_timeout()?,
-        })
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct MongoConfig {
-    pub uri: String,
-    pub database: String,
-    pub timeout: Duration,
-}
-
-impl MongoConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            uri: required("MONGO_URI")?,
-            database: or_default("MONGO_DATABASE", "sessions"),
-            timeout: dependency_timeout()?,
-        })
-    }
-}
-
-#[derive(Clone)]
-pub struct JwtConfig {
-    pub secret: String,
-    pub issuer: String,
-    pub audience: String,
-    pub ttl: Duration,
-}
-
-impl std::fmt::Debug for JwtConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtConfig")
-            .field("secret", &"<redacted>")
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .field("ttl", &self.ttl)
-            .finish()
-    }
-}
-
-impl JwtConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let secret = required("JWT_SECRET")?;
-        if secret.len() < 32 {
-            return Err(ConfigError::Invalid {
-                name: "JWT_SECRET",
-                reason: "must be at least 32 bytes for HS256".into(),
-            });
-        }
-        Ok(Self {
-            secret,
-            issuer: or_default("JWT_ISSUER", "rust-lambda"),
-            audience: or_default("JWT_AUDIENCE", "rust-lambda-api"),
-            ttl: Duration::from_secs(parse_or("JWT_TTL_SECONDS", 3600u64)?),
-        })
-    }
-}
-
-/// Logical queue names mapped to their URLs. Events and the outbox store the logical name,
-/// so an outbox row written before a redeploy still reaches the right queue.
-#[derive(Debug, Clone)]
-pub struct QueueConfig {
-    pub auth_events_url: Option<String>,
-    pub user_events_url: Option<String>,
-    /// Optional: the session service publishes its events only when this queue is configured.
-    pub session_events_url: Option<String>,
-}
-
-pub const AUTH_EVENTS: &str = "auth-events";
-pub const USER_EVENTS: &str = "user-events";
-pub const SESSION_EVENTS: &str = "session-events";
-
-impl QueueConfig {
-    pub fn from_env() -> Self {
-        Self {
-            auth_events_url: optional("AUTH_EVENTS_QUEUE_URL"),
-            user_events_url: optional("USER_EVENTS_QUEUE_URL"),
-            session_events_url: optional("SESSION_EVENTS_QUEUE_URL"),
-        }
-    }
-
-    pub fn url_of(&self, queue: &str) -> Option<&str> {
-        match queue {
-            AUTH_EVENTS => self.auth_events_url.as_deref(),
-            USER_EVENTS => self.user_events_url.as_deref(),
-            SESSION_EVENTS => self.session_events_url.as_deref(),
-            _ => None,
-        }
-    }
+    development(process_env())
 }
 
 #[cfg(test)]
@@ -256,21 +148,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn queue_names_resolve_only_when_configured() {
-        let q = QueueConfig {
-            auth_events_url: Some("http://q/auth".into()),
-            user_events_url: None,
-            session_events_url: None,
-        };
-        assert_eq!(q.url_of(AUTH_EVENTS), Some("http://q/auth"));
-        assert_eq!(q.url_of(USER_EVENTS), None);
-        assert_eq!(q.url_of("other"), None);
+    fn every_name_asked_is_remembered_set_or_not() {
+        let env = Env::from_pairs([("A", "1"), ("BLANK", "  ")]);
+        assert_eq!(env.optional("A").as_deref(), Some("1"));
+        assert_eq!(env.optional("BLANK"), None);
+        assert!(matches!(env.required("MISSING"), Err(ConfigError::Missing("MISSING"))));
+        assert_eq!(env.asked(), vec!["A", "BLANK", "MISSING"]);
     }
 
     #[test]
-    fn jwt_config_debug_redacts_secret() {
-        let c =
-            JwtConfig { secret: "s".repeat(40), issuer: "i".into(), audience: "a".into(), ttl: Duration::from_secs(1) };
-        assert!(!format!("{c:?}").contains("sssss"));
+    fn parse_errors_name_the_variable_not_the_value() {
+        let env = Env::from_pairs([("PORT_X", "hunter2")]);
+        let err = env.parse_or::<u16>("PORT_X", 1).unwrap_err().to_string();
+        assert!(err.contains("PORT_X") && !err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let env = Env::from_pairs([("S", "hunter2-hunter2")]);
+        let secret = env.secret("S").unwrap();
+        assert!(!format!("{secret:?}").contains("hunter2"));
+        assert_eq!(secret.expose_secret(), "hunter2-hunter2");
+    }
+
+    #[test]
+    fn development_is_app_env_or_node_env() {
+        assert!(development(&Env::from_pairs([("NODE_ENV", "development")])));
+        assert!(development(&Env::from_pairs([("APP_ENV", " Development ")])));
+        assert!(!development(&Env::from_pairs([("NODE_ENV", "production")])));
+        assert!(!development(&Env::from_pairs::<&str, &str>([])));
     }
 }

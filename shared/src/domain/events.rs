@@ -5,6 +5,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Logical queue names. Events and the outbox store these, never URLs, so an outbox row written
+/// before a redeploy still reaches the right queue (the adapter maps names to URLs).
+pub const AUTH_EVENTS: &str = "auth-events";
+pub const USER_EVENTS: &str = "user-events";
+pub const SESSION_EVENTS: &str = "session-events";
+
 pub const USER_LOGGED_IN: &str = "UserLoggedIn";
 pub const USER_LOGGED_OUT: &str = "UserLoggedOut";
 pub const USER_REGISTERED: &str = "UserRegistered";

@@ -4,6 +4,7 @@ use crate::domain::error::AppError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 /// One dependency's check.
@@ -91,6 +92,59 @@ impl HealthReport {
     }
 }
 
+/// What a probe answers: up with an optional detail, or the error that makes it down.
+pub type ProbeFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<serde_json::Value>, AppError>> + Send + 'a>>;
+
+/// One dependency a health check asks (a database, a queue, a table). Boxed, so that one check
+/// holds probes of different adapters.
+pub trait Probe: Send + Sync {
+    fn probe(&self) -> ProbeFuture<'_>;
+}
+
+/// A service's health check: its dependencies, each probed within the deadline, all at once.
+pub struct HealthCheck {
+    service: &'static str,
+    deadline: Duration,
+    probes: Vec<(&'static str, Box<dyn Probe>)>,
+}
+
+impl HealthCheck {
+    pub fn new(service: &'static str, deadline: Duration) -> Self {
+        Self { service, deadline, probes: Vec::new() }
+    }
+
+    /// Adds a dependency under the name the report shows (`postgres`, `sqs`, ...).
+    pub fn with(mut self, name: &'static str, probe: impl Probe + 'static) -> Self {
+        self.probes.push((name, Box::new(probe)));
+        self
+    }
+
+    pub async fn report(&self) -> HealthReport {
+        let checks = futures_util::future::join_all(
+            self.probes.iter().map(|(name, probe)| async move { (*name, check(self.deadline, probe.probe()).await) }),
+        )
+        .await;
+        HealthReport::new(self.service, checks)
+    }
+}
+
+/// What a database round trip learns of the server (`GET /test-db`, health details).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    /// `SELECT version()`.
+    #[cfg_attr(feature = "openapi", schema(example = "PostgreSQL 16.4 on x86_64-pc-linux-musl"))]
+    pub version: String,
+    /// The server's `now()`.
+    pub server_time: chrono::DateTime<chrono::Utc>,
+}
+
+/// The database's own answer to "who are you and what time is it".
+pub trait DatabaseInfo: Send + Sync {
+    fn server_info(&self) -> impl Future<Output = Result<ServerInfo, AppError>> + Send;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +161,26 @@ mod tests {
         assert_eq!(json["checks"]["mongo"]["status"], "down");
         assert_eq!(json["checks"]["mongo"]["code"], "SESSION_STORE_UNAVAILABLE");
         assert_eq!(json["checks"]["postgres"]["status"], "up");
+    }
+
+    struct Fixed(Result<(), Dependency>);
+
+    impl Probe for Fixed {
+        fn probe(&self) -> ProbeFuture<'_> {
+            let outcome = self.0.map(|()| None).map_err(|d| AppError::unavailable(d, "refused"));
+            Box::pin(async move { outcome })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_check_reports_every_probe_under_its_name() {
+        let check = HealthCheck::new("auth", Duration::from_secs(1))
+            .with("postgres", Fixed(Ok(())))
+            .with("sqs", Fixed(Err(Dependency::Sqs)));
+        let report = check.report().await;
+        assert_eq!(report.http_status(), 503);
+        assert_eq!(report.checks["sqs"].code, Some("QUEUE_UNAVAILABLE"));
+        assert!(report.checks["postgres"].is_up());
     }
 
     #[tokio::test]

@@ -19,6 +19,34 @@ pub trait OutboxStore: Send + Sync {
     fn mark_delivered(&self, event_id: uuid::Uuid) -> impl Future<Output = Result<(), AppError>> + Send;
     /// Gives the entry back to the relay, recording why delivery failed.
     fn release(&self, event_id: uuid::Uuid, error: &str) -> impl Future<Output = Result<(), AppError>> + Send;
+    /// Queues an event that announces no change of its own (`GET /test-event`), claimed by the
+    /// caller for a short while so that it can deliver it first.
+    fn enqueue(&self, queue: &str, event: &EventEnvelope) -> impl Future<Output = Result<(), AppError>> + Send;
+}
+
+/// An outbox and the queue it delivers to.
+pub struct Outbox<S, P> {
+    pub store: S,
+    pub publisher: P,
+}
+
+impl<S: OutboxStore, P: EventPublisher> Outbox<S, P> {
+    /// Delivers an event its transaction committed; never fails the request (see [`deliver_committed`]).
+    pub async fn deliver(&self, entry: OutboxEntry) -> bool {
+        deliver_committed(&self.store, &self.publisher, entry).await
+    }
+
+    /// Queues `event` on `queue` and delivers it right away when the queue answers; returns
+    /// whether it was delivered (otherwise the relay sends it).
+    pub async fn publish(&self, queue: &str, event: EventEnvelope) -> Result<bool, AppError> {
+        self.store.enqueue(queue, &event).await?;
+        Ok(self.deliver(OutboxEntry { queue: queue.to_string(), event }).await)
+    }
+
+    /// One run of the relay (the scheduled function).
+    pub async fn relay(&self, batch: i64) -> Result<DeliveryReport, AppError> {
+        relay(&self.store, &self.publisher, batch).await
+    }
 }
 
 #[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -108,6 +136,10 @@ mod tests {
             Ok(())
         }
         async fn release(&self, _id: uuid::Uuid, _error: &str) -> Result<(), AppError> {
+            Ok(())
+        }
+        async fn enqueue(&self, queue: &str, event: &EventEnvelope) -> Result<(), AppError> {
+            self.pending.lock().unwrap().push(OutboxEntry { queue: queue.into(), event: event.clone() });
             Ok(())
         }
     }

@@ -1,13 +1,15 @@
 //! Registration (seed 001 §2 over SOAP, seed 002 over JSON): validated input, a strong enough
 //! password, unique username and email, and `UserRegistered` queued in the same transaction.
 
-use super::PasswordHasher;
+use super::passwords::PasswordHasher;
+use super::ports::RegistrationStore;
+use super::users::NewUser;
 use crate::domain::error::AppError;
 use crate::domain::error::ErrorCode;
-use crate::domain::events::{EventEnvelope, USER_REGISTERED};
-use crate::domain::outbox::OutboxEntry;
+use crate::domain::events::EventPublisher;
+use crate::domain::events::{EventEnvelope, USER_EVENTS, USER_REGISTERED};
+use crate::domain::outbox::{Outbox, OutboxEntry, OutboxStore};
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 
 const USERNAME_MIN: usize = 3;
 const USERNAME_MAX: usize = 32;
@@ -40,30 +42,6 @@ pub struct Registration {
     pub password: String,
 }
 
-/// The user a registration created.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct NewUser {
-    #[cfg_attr(feature = "openapi", schema(example = 42))]
-    pub id: i64,
-    #[cfg_attr(feature = "openapi", schema(example = "alice"))]
-    pub username: String,
-    #[cfg_attr(feature = "openapi", schema(example = "alice@example.com"))]
-    pub email: String,
-    /// Always `user` for a registration.
-    #[cfg_attr(feature = "openapi", schema(value_type = super::UserRole))]
-    pub role: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// `POST /api/auth/register`'s answer.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RegisteredUser {
-    pub user: NewUser,
-}
-
 /// `data` of `UserRegistered`. No password material, ever.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -72,20 +50,6 @@ pub struct UserRegistered {
     pub username: String,
     pub email: String,
     pub channel: String,
-}
-
-pub trait RegistrationStore: Send + Sync {
-    /// Inserts the user and the event built by `event` (given the new id) into the outbox in
-    /// one transaction. Duplicate username/email -> 409 USERNAME_TAKEN / EMAIL_TAKEN.
-    fn insert_user<F>(
-        &self,
-        username: &str,
-        email: &str,
-        password_hash: &str,
-        event: F,
-    ) -> impl Future<Output = Result<(NewUser, OutboxEntry), AppError>> + Send
-    where
-        F: FnOnce(&NewUser) -> Result<OutboxEntry, AppError> + Send;
 }
 
 fn invalid(message: impl Into<String>) -> AppError {
@@ -128,6 +92,21 @@ impl Registration {
     }
 }
 
+/// Registration with its event delivered: what the registering functions (JSON and SOAP) share.
+pub struct Registrar<S, Q> {
+    pub outbox: Outbox<S, Q>,
+    pub hasher: PasswordHasher,
+}
+
+impl<S: RegistrationStore + OutboxStore, Q: EventPublisher> Registrar<S, Q> {
+    /// Registers the user and delivers `UserRegistered` (the relay retries if the queue is down).
+    pub async fn register(&self, registration: &Registration, source: &str) -> Result<NewUser, AppError> {
+        let (user, entry) = register(&self.outbox.store, &self.hasher, registration, source).await?;
+        self.outbox.deliver(entry).await;
+        Ok(user)
+    }
+}
+
 /// Registers a user. `source` names the channel in the event (e.g. "users.soap", "auth.api").
 pub async fn register<S: RegistrationStore>(
     store: &S,
@@ -151,7 +130,7 @@ pub async fn register<S: RegistrationStore>(
                 },
             )
             .map_err(AppError::internal)?;
-            Ok(OutboxEntry { queue: crate::config::USER_EVENTS.to_string(), event })
+            Ok(OutboxEntry { queue: USER_EVENTS.to_string(), event })
         })
         .await
 }

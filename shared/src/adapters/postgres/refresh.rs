@@ -1,0 +1,113 @@
+//! Refresh-token families of login sessions: rotation, reuse detection and logout.
+
+use super::outbox::insert_claimed_outbox;
+use super::{Postgres, db_error};
+use crate::domain::auth::{RefreshStore, Rotation, StoredRefresh, UserRecord};
+use crate::domain::error::AppError;
+use crate::domain::events::EventEnvelope;
+
+pub(super) async fn insert_refresh(
+    tx: &deadpool_postgres::Transaction<'_>,
+    family: uuid::Uuid,
+    user_id: i64,
+    refresh: &StoredRefresh,
+) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO refresh_tokens (token_hash, family_id, user_id, access_jti, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        &[&refresh.hash, &family, &user_id, &refresh.access_jti, &refresh.expires_at],
+    )
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+impl RefreshStore for Postgres {
+    async fn rotate(&self, presented_hash: &[u8], next: &StoredRefresh) -> Result<Rotation, AppError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let row = tx
+            .query_opt(
+                "SELECT rt.family_id, rt.used_at IS NOT NULL OR rt.revoked_at IS NOT NULL OR ls.ended_at IS NOT NULL, \
+                        rt.expires_at < now(), u.id, u.username, u.role, u.password_hash, u.tenant_id \
+                 FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id JOIN login_sessions ls ON ls.id = rt.family_id \
+                 WHERE rt.token_hash = $1 FOR UPDATE OF rt",
+                &[&presented_hash],
+            )
+            .await
+            .map_err(db_error)?;
+        let Some(row) = row else {
+            return Ok(Rotation::Unknown);
+        };
+        let family: uuid::Uuid = row.get(0);
+        let spent: bool = row.get(1);
+        let expired: bool = row.get(2);
+        if spent {
+            let revoked = tx
+                .query(
+                    "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 RETURNING access_jti",
+                    &[&family],
+                )
+                .await
+                .map_err(db_error)?;
+            tx.execute(
+                "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'refresh_token_reuse') WHERE id = $1",
+                &[&family],
+            )
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+            return Ok(Rotation::Reused { revoked_access_jtis: revoked.iter().map(|r| r.get(0)).collect() });
+        }
+        if expired {
+            return Ok(Rotation::Expired);
+        }
+        let user = UserRecord {
+            id: row.get(3),
+            username: row.get(4),
+            role: row.get(5),
+            password_hash: row.get(6),
+            tenant_id: row.get(7),
+        };
+        tx.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", &[&presented_hash])
+            .await
+            .map_err(db_error)?;
+        tx.execute("UPDATE login_sessions SET last_seen_at = now() WHERE id = $1", &[&family])
+            .await
+            .map_err(db_error)?;
+        insert_refresh(&tx, family, user.id, next).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(Rotation::Rotated { user, session_id: family })
+    }
+
+    async fn record_logout(
+        &self,
+        user_id: i64,
+        session_id: Option<uuid::Uuid>,
+        queue: &str,
+        event: &EventEnvelope,
+    ) -> Result<Vec<String>, AppError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let mut jtis = Vec::new();
+        if let Some(session) = session_id {
+            tx.execute(
+                "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'logout') \
+                 WHERE id = $1 AND user_id = $2",
+                &[&session, &user_id],
+            )
+            .await
+            .map_err(db_error)?;
+            let rows = tx
+                .query(
+                    "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 AND user_id = $2 RETURNING access_jti",
+                    &[&session, &user_id],
+                )
+                .await
+                .map_err(db_error)?;
+            jtis = rows.iter().map(|r| r.get(0)).collect();
+        }
+        insert_claimed_outbox(&tx, queue, event).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(jtis)
+    }
+}

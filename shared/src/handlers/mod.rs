@@ -1,0 +1,13 @@
+//! The route handlers of every service, grouped by the service they belong to. A handler maps
+//! one API Gateway request to the domain and the outcome back to HTTP; its OpenAPI operation is
+//! declared on it. Handlers are generic over the domain's ports, so they never name an adapter:
+//! a function's composition root (`app`) picks the adapters, a unit test picks the in-memory
+//! ones.
+
+#[cfg(feature = "identity")]
+pub mod auth;
+#[cfg(feature = "identity")]
+pub mod bookstore_auth;
+#[cfg(feature = "identity")]
+pub mod chat;
+pub mod health;
