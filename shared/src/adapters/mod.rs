@@ -6,6 +6,8 @@ pub mod aws;
 pub mod dynamodb;
 #[cfg(feature = "tenants")]
 pub mod introspection;
+#[cfg(any(test, feature = "fakes"))]
+pub mod memory;
 #[cfg(feature = "mongo")]
 pub mod mongo;
 #[cfg(feature = "postgres")]

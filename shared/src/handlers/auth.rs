@@ -246,3 +246,20 @@ pub async fn introspect<U: UserStore, T: TokenStore>(
 pub async fn health(check: &HealthCheck, _req: Request) -> Result<Response<Body>, AppError> {
     Ok(super::health::report(check).await)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::auth::TokenService;
+    use crate::domain::auth::tokens::tests::{settings, user};
+
+    #[test]
+    fn the_access_token_keeps_its_json_shape() {
+        let token = TokenService::new(settings(&"k".repeat(32))).issue(&user(String::new())).unwrap();
+        let jwt = token.token.clone();
+        assert_eq!(
+            serde_json::to_value(AccessToken::from(&token)).unwrap(),
+            serde_json::json!({ "token": jwt, "tokenType": "Bearer", "expiresIn": 3600 })
+        );
+    }
+}

@@ -165,3 +165,28 @@ where
 pub async fn health(check: &HealthCheck, _req: Request) -> Result<Response<Body>, AppError> {
     Ok(super::health::report(check).await)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::auth::TokenService;
+    use crate::domain::auth::tokens::tests::{settings, user};
+    use crate::domain::events::EventEnvelope;
+
+    #[test]
+    fn login_and_logout_answers_keep_their_json_shape() {
+        let token = TokenService::new(settings(&"k".repeat(32))).issue(&user(String::new())).unwrap();
+        let jwt = token.token.clone();
+        let out = LoginOutcome {
+            user: user(String::new()),
+            token,
+            event: EventEnvelope::new("T", "t", ()).unwrap(),
+            session: None,
+        };
+        assert_eq!(
+            serde_json::to_value(ApiLogin::new(&out)).unwrap(),
+            serde_json::json!({ "token": jwt, "expiresIn": 3600, "user": { "id": 1, "username": "alice", "role": "user" } })
+        );
+        assert_eq!(serde_json::to_value(LoggedOut::new()).unwrap(), serde_json::json!({ "message": "logged out" }));
+    }
+}

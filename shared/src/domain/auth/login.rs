@@ -144,3 +144,108 @@ impl<U: UserStore, T: TokenStore> Identity<U, T> {
         Ok(claims)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{CompletedLogin, MemoryTokens, MemoryUsers};
+    use crate::domain::auth::introspection::Introspection;
+    use crate::domain::auth::passwords::{MIN_PBKDF2_ITERATIONS, PasswordHasher};
+    use crate::domain::auth::tokens::TokenService;
+    use crate::domain::auth::tokens::tests::{settings, user};
+    use std::time::Duration;
+
+    const FAST: u32 = MIN_PBKDF2_ITERATIONS;
+
+    fn identity(users: MemoryUsers, iterations: u32) -> Identity<MemoryUsers, MemoryTokens> {
+        Identity {
+            users,
+            token_store: MemoryTokens::default(),
+            hasher: PasswordHasher::new(iterations).unwrap(),
+            tokens: TokenService::new(settings(&"k".repeat(32))),
+            refresh_ttl: Duration::from_secs(3600),
+        }
+    }
+
+    #[tokio::test]
+    async fn login_succeeds_registers_the_token_and_queues_the_event() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryUsers::with([user(hash)]), FAST);
+        let creds = Credentials { username: "alice".into(), password: "pw".into() };
+        let out = id.login(&creds, &LoginContext::default(), "test", false).await.unwrap();
+        assert_eq!(out.event.event_type, USER_LOGGED_IN);
+        let data: UserLoggedIn = out.event.data_as().unwrap();
+        assert_eq!(data.token_id.as_deref(), Some(out.token.claims.jti.as_str()));
+        assert_eq!(
+            id.users.logins.lock().unwrap().as_slice(),
+            &[CompletedLogin { user_id: 1, new_hash: None, queue: "auth-events".into() }]
+        );
+        assert!(out.session.is_none());
+        let header = format!("Bearer {}", out.token.token);
+        assert_eq!(id.authenticate(Some(&header)).await.unwrap().sub, "1");
+        assert!(id.introspect(&out.token.token).await.unwrap().active);
+
+        id.token_store.revoke(&out.token.claims.jti).await.unwrap();
+        assert_eq!(id.authenticate(Some(&header)).await.unwrap_err().code(), "TOKEN_REVOKED");
+        assert_eq!(id.introspect(&out.token.token).await.unwrap(), Introspection::inactive());
+    }
+
+    #[tokio::test]
+    async fn a_token_dies_with_its_user() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryUsers::with([user(hash)]), FAST);
+        let creds = Credentials { username: "alice".into(), password: "pw".into() };
+        let out = id.login(&creds, &LoginContext::default(), "test", false).await.unwrap();
+        id.users.users.lock().unwrap().clear();
+        let header = format!("Bearer {}", out.token.token);
+        assert_eq!(id.authenticate(Some(&header)).await.unwrap_err().code(), "INVALID_TOKEN");
+        assert_eq!(id.introspect(&out.token.token).await.unwrap(), Introspection::inactive());
+    }
+
+    #[tokio::test]
+    async fn session_login_returns_a_refresh_token_tied_to_the_session() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryUsers::with([user(hash)]), FAST);
+        let creds = Credentials { username: "alice".into(), password: "pw".into() };
+        let out = id.login(&creds, &LoginContext::default(), "test", true).await.unwrap();
+        let (sid, refresh) = out.session.unwrap();
+        assert_eq!(out.token.claims.sid, Some(sid.to_string()));
+        assert!(refresh.len() >= 43);
+    }
+
+    #[tokio::test]
+    async fn unknown_user_and_wrong_password_get_the_same_answer() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryUsers::with([user(hash)]), FAST);
+        let ctx = LoginContext::default();
+        let wrong = Credentials { username: "alice".into(), password: "nope".into() };
+        let unknown = Credentials { username: "bob".into(), password: "pw".into() };
+        let a = id.login(&wrong, &ctx, "t", false).await.err().unwrap();
+        let b = id.login(&unknown, &ctx, "t", false).await.err().unwrap();
+        assert_eq!((a.status(), a.code(), a.public_message()), (b.status(), b.code(), b.public_message()));
+        assert_eq!(a.status(), 401);
+        assert!(id.users.logins.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn outdated_hash_is_upgraded_on_login() {
+        let hash = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let id = identity(MemoryUsers::with([user(hash)]), FAST + 1);
+        let creds = Credentials { username: "alice".into(), password: "pw".into() };
+        id.login(&creds, &LoginContext::default(), "t", false).await.unwrap();
+        let logins = id.users.logins.lock().unwrap();
+        let new_hash = logins[0].new_hash.as_deref().unwrap();
+        assert_eq!(id.hasher.verify("pw", new_hash), Verification::Valid { needs_rehash: false });
+    }
+
+    #[test]
+    fn empty_and_oversized_credentials_are_bad_requests() {
+        let empty = Credentials { username: " ".into(), password: "x".into() };
+        assert_eq!(empty.validate().unwrap_err().code(), "VALIDATION_FAILED");
+        let long = Credentials { username: "a".repeat(65), password: "x".into() };
+        assert_eq!(long.validate().unwrap_err().status(), 400);
+        // It reached PostgreSQL and came back as a 500 (found by localstack/api-schema.sh).
+        let nul = Credentials { username: "al\u{0}ice".into(), password: "x".into() };
+        assert_eq!(nul.validate().unwrap_err().code(), "VALIDATION_FAILED");
+    }
+}

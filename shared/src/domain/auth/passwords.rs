@@ -108,3 +108,60 @@ fn verify_sha256(password: &[u8], parsed: &PasswordHash<'_>) -> bool {
     let out = &mut out[..expected.len()];
     derive_sha256(password, salt, params.rounds, out).is_ok() && Output::new(out).is_ok_and(|actual| actual == expected)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: u32 = MIN_PBKDF2_ITERATIONS;
+
+    #[test]
+    fn hash_is_self_describing_and_verifies() {
+        let h = PasswordHasher::new(FAST).unwrap();
+        let stored = h.hash("correct horse").unwrap();
+        assert!(stored.starts_with(&format!("$pbkdf2-sha256$i={FAST},l=32$")), "{stored}");
+        assert_eq!(h.verify("correct horse", &stored), Verification::Valid { needs_rehash: false });
+        assert_eq!(h.verify("wrong", &stored), Verification::Invalid);
+        assert_eq!(h.verify("correct horse", "not a phc string"), Verification::Invalid);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_pbkdf2_crate_both_ways() {
+        use pbkdf2::password_hash::PasswordHasher as _;
+        let h = PasswordHasher::new(FAST).unwrap();
+        // Ours verifies with the crate's own verifier ...
+        let ours = h.hash("correct horse").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Pbkdf2.verify_password(b"correct horse", &parsed).is_ok());
+        assert!(Pbkdf2.verify_password(b"correct hors", &parsed).is_err());
+        // ... and the crate's hash, with the same salt and cost, is byte for byte ours.
+        let salt = parsed.salt.unwrap();
+        let params = pbkdf2::Params { rounds: FAST, output_length: 32 };
+        let theirs = Pbkdf2
+            .hash_password_customized(
+                b"correct horse",
+                Some(pbkdf2::Algorithm::Pbkdf2Sha256.ident()),
+                None,
+                params,
+                salt,
+            )
+            .unwrap()
+            .to_string();
+        assert_eq!(theirs, ours);
+        // A stored hash whose length does not match its l= parameter never verifies.
+        let tampered = ours.replace(",l=32$", ",l=31$");
+        assert_eq!(h.verify("correct horse", &tampered), Verification::Invalid);
+    }
+
+    #[test]
+    fn changed_iterations_ask_for_rehash() {
+        let old = PasswordHasher::new(FAST).unwrap().hash("pw").unwrap();
+        let newer = PasswordHasher::new(FAST * 2).unwrap();
+        assert_eq!(newer.verify("pw", &old), Verification::Valid { needs_rehash: true });
+    }
+
+    #[test]
+    fn too_few_iterations_are_refused() {
+        assert!(PasswordHasher::new(1000).is_none());
+    }
+}

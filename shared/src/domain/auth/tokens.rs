@@ -166,3 +166,48 @@ pub enum UserRole {
     User,
     Admin,
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+
+    pub(crate) fn settings(secret: &str) -> TokenSettings {
+        TokenSettings {
+            secret: secret.to_string().into(),
+            issuer: "test-issuer".into(),
+            audience: "test-aud".into(),
+            ttl: std::time::Duration::from_secs(3600),
+        }
+    }
+
+    pub(crate) fn user(hash: String) -> UserRecord {
+        UserRecord { id: 1, username: "alice".into(), role: "user".into(), password_hash: hash, tenant_id: None }
+    }
+
+    #[test]
+    fn tokens_round_trip_and_pin_the_algorithm() {
+        let svc = TokenService::new(settings(&"k".repeat(32)));
+        let issued = svc.issue(&user(String::new())).unwrap();
+        let claims = svc.verify(&issued.token).unwrap();
+        assert_eq!(claims.sub, "1");
+        assert_eq!(claims.exp - claims.iat, 3600);
+
+        // alg: none with the same claims
+        let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+        let payload = serde_json::to_string(&claims).unwrap();
+        let forged = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&payload));
+        assert_eq!(svc.verify(&forged).unwrap_err().code(), "INVALID_TOKEN");
+
+        let other = TokenService::new(settings(&"x".repeat(32)));
+        assert_eq!(other.verify(&issued.token).unwrap_err().code(), "INVALID_TOKEN");
+    }
+
+    #[test]
+    fn bearer_header_is_parsed_strictly() {
+        assert_eq!(bearer_token(None).unwrap_err().code(), "MISSING_TOKEN");
+        assert_eq!(bearer_token(Some("Basic abc")).unwrap_err().code(), "INVALID_TOKEN");
+        assert_eq!(bearer_token(Some("Bearer ")).unwrap_err().code(), "INVALID_TOKEN");
+        assert_eq!(bearer_token(Some("bearer abc")).unwrap(), "abc");
+    }
+}

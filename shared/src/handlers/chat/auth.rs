@@ -219,3 +219,37 @@ where
     auth.deliver(auth.identity.logout(&claims, "auth.v1").await?).await;
     Ok(http::envelope(200, "logged out", &SessionLogout { session_id: claims.sid }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::auth::TokenService;
+    use crate::domain::auth::tokens::tests::{settings, user};
+    use crate::domain::events::EventEnvelope;
+
+    #[test]
+    fn session_answers_keep_their_json_shape() {
+        let token = TokenService::new(settings(&"k".repeat(32))).issue(&user(String::new())).unwrap();
+        let jwt = token.token.clone();
+        let session = Uuid::now_v7();
+        let out = LoginOutcome {
+            user: user(String::new()),
+            token,
+            event: EventEnvelope::new("T", "t", ()).unwrap(),
+            session: Some((session, "r".into())),
+        };
+        let context = LoginContext { user_agent: Some("ua".into()), source_ip: None };
+        assert_eq!(
+            serde_json::to_value(SessionLogin::new(&out, &context).unwrap()).unwrap(),
+            serde_json::json!({
+                "accessToken": jwt, "refreshToken": "r", "tokenType": "Bearer", "expiresIn": 3600,
+                "session": { "id": session, "userAgent": "ua", "ip": null },
+                "user": { "id": 1, "username": "alice", "role": "user" },
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(SessionLogout { session_id: None }).unwrap(),
+            serde_json::json!({ "sessionId": null })
+        );
+    }
+}
