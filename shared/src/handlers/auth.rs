@@ -11,7 +11,7 @@ use crate::domain::health::{DatabaseInfo, HealthCheck, ServerInfo};
 use crate::domain::outbox::{Outbox, OutboxEntry, OutboxStore};
 use crate::transport::http::{self, Body, Request, RequestPayloadExt, Response};
 #[cfg(feature = "openapi")]
-use crate::{domain::health::HealthReport, transport::http::ErrorBody};
+use crate::{domain::auth::Introspection, domain::health::HealthReport, transport::http::ErrorBody};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
