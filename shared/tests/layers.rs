@@ -116,7 +116,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| a.path().is_ident("cfg") && a.meta.to_token_stream_string().replace(' ', "").contains("(test)"))
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("cfg") && a.meta.to_token_stream_string().replace(' ', "").contains("(test)"))
 }
 
 trait TokensToString {
@@ -147,7 +149,9 @@ fn absolute(at: &[String], segments: &[String]) -> Option<Vec<String>> {
         // `Self`, generic parameters, std, and single names brought in by `use` are not modules.
         "Self" | "std" | "core" | "alloc" => None,
         _ if segments.len() == 1 => None,
-        name => Some(["extern".to_string(), name.to_string()].into_iter().chain(segments[1..].iter().cloned()).collect()),
+        name => {
+            Some(["extern".to_string(), name.to_string()].into_iter().chain(segments[1..].iter().cloned()).collect())
+        }
     }
 }
 
@@ -274,7 +278,8 @@ fn load() -> BTreeMap<Vec<String>, Module> {
         let text = std::fs::read_to_string(&file).expect("readable source");
         let ast = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let at = module_path(&file);
-        let mut c = Collector { at: &at, imported: BTreeMap::new(), reexports: BTreeMap::new(), references: Vec::new() };
+        let mut c =
+            Collector { at: &at, imported: BTreeMap::new(), reexports: BTreeMap::new(), references: Vec::new() };
         c.visit_file(&ast);
         let (reexports, references) = (c.reexports, c.references);
         modules.insert(at, Module { file, reexports, references });
@@ -337,7 +342,12 @@ fn every_layer_imports_only_what_it_may() {
             }
         }
     }
-    assert!(problems.is_empty(), "{} layering violation(s):\n{}", problems.len(), problems.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} layering violation(s):\n{}",
+        problems.len(),
+        problems.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -382,7 +392,12 @@ fn no_two_modules_depend_on_each_other() {
     for node in edges.keys() {
         visit(node, &edges, &mut Vec::new(), &mut done, &mut cycles);
     }
-    assert!(cycles.is_empty(), "{} import cycle(s):\n{}", cycles.len(), cycles.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        cycles.is_empty(),
+        "{} import cycle(s):\n{}",
+        cycles.len(),
+        cycles.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]

@@ -11,26 +11,19 @@ use crate::domain::outbox::OutboxEntry;
 impl Postgres {
     pub async fn create_user(&self, username: &str, password_hash: &str, role: &str) -> Result<i64, AppError> {
         let client = self.client().await?;
-        let row = client
-            .query_one(
-                "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
-                &[&username, &password_hash, &role],
-            )
-            .await
-            .map_err(|e| match unique_violation(&e) {
+        let row = client.query_one(sql::CREATE_USER, &[&username, &password_hash, &role]).await.map_err(|e| {
+            match unique_violation(&e) {
                 Some(_) => AppError::new(ErrorCode::UsernameTaken, "that username is already registered"),
                 None => db_error(e),
-            })?;
+            }
+        })?;
         Ok(row.get(0))
     }
 
     /// (id, username) of a user, case-insensitive: what the SOAP lookup returns.
     pub async fn find_user_summary(&self, username: &str) -> Result<Option<(i64, String)>, AppError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt("SELECT id, username FROM users WHERE lower(username) = lower($1)", &[&username])
-            .await
-            .map_err(db_error)?;
+        let row = client.query_opt(sql::FIND_SUMMARY, &[&username]).await.map_err(db_error)?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 }
@@ -38,13 +31,7 @@ impl Postgres {
 impl UserStore for Postgres {
     async fn find_by_username(&self, username: &str) -> Result<Option<UserRecord>, AppError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "SELECT id, username, role, password_hash, tenant_id FROM users WHERE lower(username) = lower($1)",
-                &[&username],
-            )
-            .await
-            .map_err(db_error)?;
+        let row = client.query_opt(sql::FIND_BY_USERNAME, &[&username]).await.map_err(db_error)?;
         Ok(row.map(|r| UserRecord {
             id: r.get(0),
             username: r.get(1),
@@ -65,23 +52,12 @@ impl UserStore for Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         if let Some(s) = session {
-            tx.execute(
-                "INSERT INTO login_sessions (id, user_id, user_agent, source_ip) VALUES ($1, $2, $3, $4)",
-                &[&s.id, &user_id, &s.user_agent, &s.source_ip],
-            )
-            .await
-            .map_err(db_error)?;
+            tx.execute(sql::INSERT_LOGIN_SESSION, &[&s.id, &user_id, &s.user_agent, &s.source_ip])
+                .await
+                .map_err(db_error)?;
             insert_refresh(&tx, s.id, user_id, &s.refresh).await?;
         }
-        tx.execute(
-            "UPDATE users SET last_login_at = now(), \
-             password_hash = COALESCE($2, password_hash), \
-             updated_at = CASE WHEN $2::text IS NULL THEN updated_at ELSE now() END \
-             WHERE id = $1",
-            &[&user_id, &new_hash],
-        )
-        .await
-        .map_err(db_error)?;
+        tx.execute(sql::RECORD_LOGIN, &[&user_id, &new_hash]).await.map_err(db_error)?;
         insert_claimed_outbox(&tx, queue, event).await?;
         tx.commit().await.map_err(db_error)
     }
@@ -89,19 +65,13 @@ impl UserStore for Postgres {
     async fn user_exists(&self, subject: &str) -> Result<bool, AppError> {
         let Ok(id) = subject.parse::<i64>() else { return Ok(false) };
         let client = self.client().await?;
-        let row = client.query_opt("SELECT 1 FROM users WHERE id = $1", &[&id]).await.map_err(db_error)?;
+        let row = client.query_opt(sql::USER_EXISTS, &[&id]).await.map_err(db_error)?;
         Ok(row.is_some())
     }
 
     async fn profile(&self, user_id: i64) -> Result<Option<UserProfile>, AppError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                "SELECT id, username, email, role, tenant_id, created_at, last_login_at FROM users WHERE id = $1",
-                &[&user_id],
-            )
-            .await
-            .map_err(db_error)?;
+        let row = client.query_opt(sql::PROFILE, &[&user_id]).await.map_err(db_error)?;
         Ok(row.map(|r| UserProfile {
             id: r.get(0),
             username: r.get(1),
@@ -127,17 +97,13 @@ impl RegistrationStore for Postgres {
     {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        let row = tx
-            .query_one(
-                "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) \
-                 RETURNING id, username, email, role, created_at",
-                &[&username, &email, &password_hash],
-            )
-            .await
-            .map_err(|e| match unique_violation(&e) {
-                Some("users_email_key") => AppError::new(ErrorCode::EmailTaken, "that email is already registered"),
-                Some(_) => AppError::new(ErrorCode::UsernameTaken, "that username is already registered"),
-                None => db_error(e),
+        let row =
+            tx.query_one(sql::INSERT_REGISTERED_USER, &[&username, &email, &password_hash]).await.map_err(|e| {
+                match unique_violation(&e) {
+                    Some("users_email_key") => AppError::new(ErrorCode::EmailTaken, "that email is already registered"),
+                    Some(_) => AppError::new(ErrorCode::UsernameTaken, "that username is already registered"),
+                    None => db_error(e),
+                }
             })?;
         let user = NewUser {
             id: row.get(0),
@@ -157,10 +123,28 @@ impl RegistrationStore for Postgres {
 impl crate::domain::sessions::UserDirectory for Postgres {
     async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, AppError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt("SELECT id FROM users WHERE lower(username) = lower($1)", &[&username])
-            .await
-            .map_err(db_error)?;
+        let row = client.query_opt(sql::USER_ID_BY_USERNAME, &[&username]).await.map_err(db_error)?;
         Ok(row.map(|r| r.get(0)))
     }
+}
+
+/// The statements of this file, named: one text per statement (the query plan test plans
+/// each row-finding one).
+pub mod sql {
+    pub const CREATE_USER: &str = "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id";
+    pub const FIND_SUMMARY: &str = "SELECT id, username FROM users WHERE lower(username) = lower($1)";
+    pub const FIND_BY_USERNAME: &str =
+        "SELECT id, username, role, password_hash, tenant_id FROM users WHERE lower(username) = lower($1)";
+    pub const INSERT_LOGIN_SESSION: &str =
+        "INSERT INTO login_sessions (id, user_id, user_agent, source_ip) VALUES ($1, $2, $3, $4)";
+    pub const RECORD_LOGIN: &str = "UPDATE users SET last_login_at = now(), \
+         password_hash = COALESCE($2, password_hash), \
+         updated_at = CASE WHEN $2::text IS NULL THEN updated_at ELSE now() END \
+         WHERE id = $1";
+    pub const USER_EXISTS: &str = "SELECT 1 FROM users WHERE id = $1";
+    pub const PROFILE: &str =
+        "SELECT id, username, email, role, tenant_id, created_at, last_login_at FROM users WHERE id = $1";
+    pub const INSERT_REGISTERED_USER: &str = "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) \
+         RETURNING id, username, email, role, created_at";
+    pub const USER_ID_BY_USERNAME: &str = "SELECT id FROM users WHERE lower(username) = lower($1)";
 }
