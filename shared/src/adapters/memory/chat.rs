@@ -150,7 +150,7 @@ impl ChatSessionStore for MemoryChat {
             .filter(|s| after.is_none_or(|k| (s.created_at, s.id) < (k.created_at, k.id)))
             .cloned()
             .collect();
-        rows.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        rows.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id)));
         rows.truncate(limit.max(0) as usize);
         Ok(rows)
     }

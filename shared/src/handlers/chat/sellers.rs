@@ -211,4 +211,11 @@ mod tests {
             ["priceCents"]
         );
     }
+
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn every_operation_takes_the_bearer_token_and_has_the_common_answers() {
+        use utoipa::OpenApi;
+        super::super::openapi::check_common_answers(Doc::openapi(), 5);
+    }
 }

@@ -208,4 +208,11 @@ mod tests {
         let (status, body) = answer(list(&chat, request(Some(&alice), "", &[], &[("userId", "me")])).await);
         assert_eq!((status, &body["code"]), (429, &"RATE_LIMITED".into()));
     }
+
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn every_operation_takes_the_bearer_token_and_has_the_common_answers() {
+        use utoipa::OpenApi;
+        super::super::openapi::check_common_answers(Doc::openapi(), 5);
+    }
 }

@@ -144,3 +144,12 @@ where
     chat.delete_user(&caller, id).await?;
     Ok(http::envelope(200, "user deleted", &DeletedUser { id }))
 }
+
+#[cfg(all(test, feature = "openapi"))]
+mod tests {
+    #[test]
+    fn every_operation_takes_the_bearer_token_and_has_the_common_answers() {
+        use utoipa::OpenApi;
+        super::super::openapi::check_common_answers(super::Doc::openapi(), 4);
+    }
+}

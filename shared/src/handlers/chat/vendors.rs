@@ -169,3 +169,12 @@ where
     chat.delete_vendor(&caller, id).await?;
     Ok(http::envelope(200, "vendor deleted", &Deleted { id }))
 }
+
+#[cfg(all(test, feature = "openapi"))]
+mod tests {
+    #[test]
+    fn every_operation_takes_the_bearer_token_and_has_the_common_answers() {
+        use utoipa::OpenApi;
+        super::super::openapi::check_common_answers(super::Doc::openapi(), 5);
+    }
+}
