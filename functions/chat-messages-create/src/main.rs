@@ -1,23 +1,10 @@
-//! POST /api/v1/messages — seed 004: a text (`{"sessionId", "kind": "text", "text"}`) or media
+//! POST /api/v1/messages — a text (`{"sessionId", "kind": "text", "text"}`) or media
 //! (`"kind": "media", "mediaUrl", "mediaType"`, optional caption) message in a chat session the
 //! caller may see; 201 in the envelope.
 
-use shared::AppError;
-use shared::domain::chat::messages::NewMessage;
-use shared::domain::chat::{ChatApi, MAX_BODY_BYTES};
-use shared::transport::http::validation::parse_valid;
-use shared::transport::http::{self, Body, Request, Response};
-
-async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
-    let caller = api.caller(&req).await?;
-    let input: NewMessage = parse_valid(&req, MAX_BODY_BYTES)?;
-    let message = api.post_message(&caller, &input).await?;
-    Ok(http::envelope(201, "message created", &message))
-}
+use shared::{app, handlers, transport::lambda};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), http::Error> {
-    shared::logging::init();
-    let api = ChatApi::from_env().await?;
-    shared::domain::chat::serve(&api, handle).await
+async fn main() -> Result<(), lambda::Error> {
+    lambda::http(app::chat::api(), handlers::chat::messages::create).await
 }

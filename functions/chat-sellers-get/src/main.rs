@@ -1,18 +1,8 @@
-//! GET /api/v1/sellers/{id} — seed 004: one seller of a chat session the caller may see.
+//! GET /api/v1/sellers/{id} — one seller of a chat session the caller may see.
 
-use shared::AppError;
-use shared::domain::chat::{ChatApi, path_id};
-use shared::transport::http::{self, Body, Request, Response};
-
-async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
-    let caller = api.caller(&req).await?;
-    let seller = api.seller(&caller, path_id(&req, "seller")?).await?;
-    Ok(http::envelope(200, "seller", &seller))
-}
+use shared::{app, handlers, transport::lambda};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), http::Error> {
-    shared::logging::init();
-    let api = ChatApi::from_env().await?;
-    shared::domain::chat::serve(&api, handle).await
+async fn main() -> Result<(), lambda::Error> {
+    lambda::http(app::chat::api(), handlers::chat::sellers::get).await
 }

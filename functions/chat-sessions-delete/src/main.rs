@@ -1,20 +1,9 @@
-//! DELETE /api/v1/sessions/{id} — seed 004: deletes a chat session with its messages, vendor
+//! DELETE /api/v1/sessions/{id} — deletes a chat session with its messages, vendor
 //! and sellers (owner or admin, 404 otherwise).
 
-use shared::AppError;
-use shared::domain::chat::{ChatApi, Deleted, path_id};
-use shared::transport::http::{self, Body, Request, Response};
-
-async fn handle(api: &ChatApi, req: Request) -> Result<Response<Body>, AppError> {
-    let caller = api.caller(&req).await?;
-    let id = path_id(&req, "session")?;
-    api.delete_session(&caller, id).await?;
-    Ok(http::envelope(200, "session deleted", &Deleted { id }))
-}
+use shared::{app, handlers, transport::lambda};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), http::Error> {
-    shared::logging::init();
-    let api = ChatApi::from_env().await?;
-    shared::domain::chat::serve(&api, handle).await
+async fn main() -> Result<(), lambda::Error> {
+    lambda::http(app::chat::api(), handlers::chat::sessions::delete).await
 }

@@ -5,6 +5,8 @@
 //! network, so a cold start costs no round trip).
 
 pub mod auth;
+#[cfg(feature = "chat")]
+pub mod chat;
 #[cfg(feature = "tenants")]
 pub mod tenants;
 

@@ -6,10 +6,14 @@
 
 #[cfg(feature = "identity")]
 mod auth;
+#[cfg(feature = "chat")]
+mod chat;
 mod stores;
 
 #[cfg(feature = "identity")]
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
+#[cfg(feature = "chat")]
+pub use chat::ChatConfig;
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -4,11 +4,17 @@
 
 #[cfg(feature = "identity")]
 mod auth;
+#[cfg(feature = "chat")]
+mod chat;
 mod events;
+mod ratelimit;
 
 #[cfg(feature = "identity")]
 pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
+#[cfg(feature = "chat")]
+pub use chat::MemoryChat;
 pub use events::{MemoryOutbox, MemoryQueue};
+pub use ratelimit::MemoryCounter;
 
 /// A poisoned lock only means another test thread panicked; the data is still usable.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -9,6 +9,8 @@ use crate::domain::health::{DatabaseInfo, Probe, ProbeFuture, ServerInfo};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
+#[cfg(feature = "chat")]
+pub mod chat;
 mod outbox;
 #[cfg(feature = "identity")]
 mod refresh;

@@ -1,305 +1,52 @@
-//! Vendors and sellers of a chat session (seed 004): one vendor per session (1:1), any number
-//! of sellers with their products (1:M). The database's unique rules decide conflicts (409),
-//! so two concurrent requests cannot both win.
+//! The vendor (one) and the sellers (any number) of a chat session: whoever may see the session
+//! may manage them; for anyone else they do not exist.
 
-use super::{Caller, ChatApi, Page, trimmed, trimmed_opt};
-use crate::adapters::postgres::{db_error, unique_violation};
+use super::caller::Caller;
+use super::pages::{Keyset, Page};
+use super::ports::{ChatSessionStore, SellerStore, VendorStore};
+use super::sellers::{Seller, SellerInput, seller_not_found};
+use super::service::Chat;
+use super::sessions::session_of;
+use super::vendors::{Vendor, VendorInput, vendor_not_found};
 use crate::domain::error::AppError;
-use crate::domain::error::ErrorCode;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use validator::Validate;
 
-/// The vendor of a chat session (one per session).
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatVendor))]
-#[serde(rename_all = "camelCase")]
-pub struct Vendor {
-    pub id: Uuid,
-    /// The chat session the vendor belongs to.
-    pub session_id: Uuid,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Acme Wholesale"))]
-    pub name: String,
-    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 254, example = "sales@acme.example"))]
-    pub email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 32, example = "+49 30 1234567"))]
-    pub phone: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The body of `POST` (with `sessionId`) and `PUT` (without: a vendor stays with its session).
-#[derive(Debug, Deserialize, Validate)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatVendorInput))]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct VendorInput {
-    /// The chat session (required to create; cannot be changed).
-    #[serde(default)]
-    pub session_id: Option<Uuid>,
-    /// Trimmed, then 1-200 characters.
-    #[serde(deserialize_with = "trimmed")]
-    #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 200,
-            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
-            example = "Acme Wholesale"
-        )
-    )]
-    pub name: String,
-    /// Trimmed; an email address of at most 254 characters, unique among vendors (whatever the case).
-    #[serde(default, deserialize_with = "trimmed_opt")]
-    #[validate(email, length(max = 254))]
-    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254, example = "sales@acme.example"))]
-    pub email: Option<String>,
-    /// Trimmed; 6-15 digits, which may be separated by spaces, `+`, `-`, `(`, `)` and `.`; at most 32 characters.
-    #[serde(default, deserialize_with = "trimmed_opt")]
-    #[validate(custom(function = "is_phone"))]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(max_length = 32, pattern = r"^[ +().\-]*([0-9][ +().\-]*){6,15}$", example = "+49 30 1234567")
-    )]
-    pub phone: Option<String>,
-}
-
-fn is_phone(value: &str) -> Result<(), validator::ValidationError> {
-    let digits = value.bytes().filter(u8::is_ascii_digit).count();
-    let ok = value.len() <= 32
-        && (6..=15).contains(&digits)
-        && value.bytes().all(|b| b.is_ascii_digit() || b" +-().".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("phone").with_message("must be a phone number (6-15 digits)".into()))
-    }
-}
-
-/// A seller of a chat session with the product it offers.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatSeller))]
-#[serde(rename_all = "camelCase")]
-pub struct Seller {
-    pub id: Uuid,
-    /// The chat session the seller belongs to.
-    pub session_id: Uuid,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Ann's Teas"))]
-    pub name: String,
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, example = "Sencha 100 g"))]
-    pub product: String,
-    /// Price in the currency's minor unit.
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, example = 450))]
-    pub price_cents: i64,
-    /// ISO 4217 code.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "EUR"))]
-    pub currency: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The body of `POST` (with `sessionId`) and `PUT` (without: a seller stays with its session).
-#[derive(Debug, Deserialize, Validate)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatSellerInput))]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SellerInput {
-    /// The chat session (required to create; cannot be changed).
-    #[serde(default)]
-    pub session_id: Option<Uuid>,
-    /// Trimmed, then 1-200 characters.
-    #[serde(deserialize_with = "trimmed")]
-    #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 200,
-            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
-            example = "Ann's Teas"
-        )
-    )]
-    pub name: String,
-    /// Trimmed, then 1-200 characters; a seller lists a product once per session.
-    #[serde(deserialize_with = "trimmed")]
-    #[validate(length(min = 1, max = 200))]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(
-            min_length = 1,
-            max_length = 200,
-            pattern = r"^[^\u0000]*[^\u0000\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$",
-            example = "Sencha 100 g"
-        )
-    )]
-    pub product: String,
-    /// Price in the currency's minor unit, 0 to 10^12.
-    #[serde(deserialize_with = "crate::domain::json::integer")]
-    #[validate(range(min = 0, max = 1_000_000_000_000i64))]
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000_000_000i64, example = 450))]
-    pub price_cents: i64,
-    /// ISO 4217 code: three capital letters.
-    #[validate(custom(function = "is_currency"))]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "EUR"))]
-    pub currency: String,
-}
-
-fn is_currency(value: &str) -> Result<(), validator::ValidationError> {
-    if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("currency").with_message("must be an ISO 4217 code such as EUR".into()))
-    }
-}
-
-/// `sessionId` is required to create and refused on update.
-fn session_of(session_id: Option<Uuid>, creating: bool) -> Result<Option<Uuid>, AppError> {
-    let problem = match (session_id, creating) {
-        (None, true) => "is required",
-        (Some(_), false) => "cannot be changed",
-        _ => return Ok(session_id),
-    };
-    let fields = crate::domain::error::FieldErrors::from([("sessionId".to_string(), vec![problem.to_string()])]);
-    Err(AppError::Invalid { message: "invalid fields: sessionId".into(), fields })
-}
-
-pub fn vendor_not_found() -> AppError {
-    AppError::new(ErrorCode::VendorNotFound, "no such vendor")
-}
-
-pub fn seller_not_found() -> AppError {
-    AppError::new(ErrorCode::SellerNotFound, "no such seller")
-}
-
-fn vendor_conflict(e: tokio_postgres::Error) -> AppError {
-    match unique_violation(&e) {
-        Some("vendors_session_id_key") => {
-            AppError::new(ErrorCode::VendorExists, "this chat session already has a vendor")
-        }
-        Some("vendors_email_unique") => {
-            AppError::new(ErrorCode::VendorEmailTaken, "a vendor with this email already exists")
-        }
-        _ => db_error(e),
-    }
-}
-
-fn seller_conflict(e: tokio_postgres::Error) -> AppError {
-    match unique_violation(&e) {
-        Some(_) => {
-            AppError::new(ErrorCode::SellerProductExists, "this seller already lists this product in this session")
-        }
-        None => db_error(e),
-    }
-}
-
-const VENDOR_COLUMNS: &str = "v.id, v.session_id, v.name, v.email, v.phone, v.created_at, v.updated_at";
-const SELLER_COLUMNS: &str =
-    "x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at";
-
-fn vendor(row: &tokio_postgres::Row) -> Vendor {
-    Vendor {
-        id: row.get("id"),
-        session_id: row.get("session_id"),
-        name: row.get("name"),
-        email: row.get("email"),
-        phone: row.get("phone"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-    }
-}
-
-fn seller(row: &tokio_postgres::Row) -> Seller {
-    Seller {
-        id: row.get("id"),
-        session_id: row.get("session_id"),
-        name: row.get("name"),
-        product: row.get("product"),
-        price_cents: row.get("price_cents"),
-        currency: row.get("currency"),
-        created_at: row.get("created_at"),
-        updated_at: row.get("updated_at"),
-    }
-}
-
-/// Keyset cursor over (created_at, id) for sellers.
-fn seller_cursor(s: &Seller) -> String {
-    format!("{}_{}", s.created_at.timestamp_micros(), s.id)
-}
-
-impl ChatApi {
-    pub async fn create_vendor(&self, caller: &Caller, d: &VendorInput) -> Result<Vendor, AppError> {
-        let session_id = session_of(d.session_id, true)?.unwrap_or_default();
+impl<D: ChatSessionStore + VendorStore, U, T, C> Chat<D, U, T, C> {
+    pub async fn create_vendor(&self, caller: &Caller, input: &VendorInput) -> Result<Vendor, AppError> {
+        let session_id = session_of(input.session_id, true)?.unwrap_or_default();
         self.session(caller, session_id).await?;
-        let client = self.db.client().await?;
-        let row = client
-            .query_one(
-                "INSERT INTO vendors AS v (id, session_id, name, email, phone) VALUES ($1, $2, $3, $4, $5) \
-                 RETURNING v.id, v.session_id, v.name, v.email, v.phone, v.created_at, v.updated_at",
-                &[&Uuid::now_v7(), &session_id, &d.name, &d.email, &d.phone],
-            )
-            .await
-            .map_err(vendor_conflict)?;
-        Ok(vendor(&row))
+        self.store.insert_vendor(Uuid::now_v7(), session_id, input).await
     }
 
     /// The vendor of a session the caller may see.
     pub async fn session_vendor(&self, caller: &Caller, session_id: Uuid) -> Result<Vendor, AppError> {
         self.session(caller, session_id).await?;
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(&format!("SELECT {VENDOR_COLUMNS} FROM vendors v WHERE v.session_id = $1"), &[&session_id])
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(vendor).ok_or_else(vendor_not_found)
+        self.store.vendor_of_session(session_id).await?.ok_or_else(vendor_not_found)
     }
 
+    /// A vendor of a session the caller may see, or VENDOR_NOT_FOUND.
     pub async fn vendor(&self, caller: &Caller, id: Uuid) -> Result<Vendor, AppError> {
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {VENDOR_COLUMNS}, s.user_id AS owner FROM vendors v JOIN chat_sessions s ON s.id = v.session_id WHERE v.id = $1"),
-                &[&id],
-            )
-            .await
-            .map_err(db_error)?;
-        row.filter(|r| caller.may_access(r.get("owner"))).as_ref().map(vendor).ok_or_else(vendor_not_found)
+        let found = self.store.find_vendor(id).await?;
+        found.filter(|v| caller.may_access(v.owner)).map(|v| v.item).ok_or_else(vendor_not_found)
     }
 
-    pub async fn update_vendor(&self, caller: &Caller, id: Uuid, d: &VendorInput) -> Result<Vendor, AppError> {
-        session_of(d.session_id, false)?;
+    pub async fn update_vendor(&self, caller: &Caller, id: Uuid, input: &VendorInput) -> Result<Vendor, AppError> {
+        session_of(input.session_id, false)?;
         self.vendor(caller, id).await?;
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                "UPDATE vendors AS v SET name = $2, email = $3, phone = $4, updated_at = now() WHERE v.id = $1 \
-                 RETURNING v.id, v.session_id, v.name, v.email, v.phone, v.created_at, v.updated_at",
-                &[&id, &d.name, &d.email, &d.phone],
-            )
-            .await
-            .map_err(vendor_conflict)?;
-        row.as_ref().map(vendor).ok_or_else(vendor_not_found)
+        self.store.update_vendor(id, input).await?.ok_or_else(vendor_not_found)
     }
 
     pub async fn delete_vendor(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
         self.vendor(caller, id).await?;
-        let client = self.db.client().await?;
-        let n = client.execute("DELETE FROM vendors WHERE id = $1", &[&id]).await.map_err(db_error)?;
-        if n == 0 { Err(vendor_not_found()) } else { Ok(()) }
+        if self.store.delete_vendor(id).await? { Ok(()) } else { Err(vendor_not_found()) }
     }
+}
 
-    pub async fn create_seller(&self, caller: &Caller, d: &SellerInput) -> Result<Seller, AppError> {
-        let session_id = session_of(d.session_id, true)?.unwrap_or_default();
+impl<D: ChatSessionStore + SellerStore, U, T, C> Chat<D, U, T, C> {
+    pub async fn create_seller(&self, caller: &Caller, input: &SellerInput) -> Result<Seller, AppError> {
+        let session_id = session_of(input.session_id, true)?.unwrap_or_default();
         self.session(caller, session_id).await?;
-        let client = self.db.client().await?;
-        let row = client
-            .query_one(
-                "INSERT INTO sellers AS x (id, session_id, name, product, price_cents, currency) VALUES ($1, $2, $3, $4, $5, $6) \
-                 RETURNING x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at",
-                &[&Uuid::now_v7(), &session_id, &d.name, &d.product, &d.price_cents, &d.currency],
-            )
-            .await
-            .map_err(seller_conflict)?;
-        Ok(seller(&row))
+        self.store.insert_seller(Uuid::now_v7(), session_id, input).await
     }
 
     /// A session's sellers in the order they were added.
@@ -311,113 +58,112 @@ impl ChatApi {
         cursor: Option<&str>,
     ) -> Result<Page<Seller>, AppError> {
         self.session(caller, session_id).await?;
-        let after = cursor.map(super::decode_cursor).transpose()?;
-        let (after_at, after_id) = (after.map(|a| a.0), after.map(|a| a.1));
-        let client = self.db.client().await?;
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {SELLER_COLUMNS} FROM sellers x WHERE x.session_id = $1 \
-                     AND ($2::timestamptz IS NULL OR (x.created_at, x.id) > ($2, $3)) \
-                     ORDER BY x.created_at, x.id LIMIT $4"
-                ),
-                &[&session_id, &after_at, &after_id, &(limit + 1)],
-            )
-            .await
-            .map_err(db_error)?;
-        let mut items: Vec<Seller> = rows.iter().map(seller).collect();
-        let more = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        let next_cursor = if more { items.last().map(seller_cursor) } else { None };
-        Ok(Page { items, next_cursor })
+        let after = Keyset::after(cursor)?;
+        let rows = self.store.sellers_of(session_id, after, limit + 1).await?;
+        Ok(Page::of(rows, limit, |s| Keyset { created_at: s.created_at, id: s.id }.encode()))
     }
 
+    /// A seller of a session the caller may see, or SELLER_NOT_FOUND.
     pub async fn seller(&self, caller: &Caller, id: Uuid) -> Result<Seller, AppError> {
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {SELLER_COLUMNS}, s.user_id AS owner FROM sellers x JOIN chat_sessions s ON s.id = x.session_id WHERE x.id = $1"),
-                &[&id],
-            )
-            .await
-            .map_err(db_error)?;
-        row.filter(|r| caller.may_access(r.get("owner"))).as_ref().map(seller).ok_or_else(seller_not_found)
+        let found = self.store.find_seller(id).await?;
+        found.filter(|s| caller.may_access(s.owner)).map(|s| s.item).ok_or_else(seller_not_found)
     }
 
-    pub async fn update_seller(&self, caller: &Caller, id: Uuid, d: &SellerInput) -> Result<Seller, AppError> {
-        session_of(d.session_id, false)?;
+    pub async fn update_seller(&self, caller: &Caller, id: Uuid, input: &SellerInput) -> Result<Seller, AppError> {
+        session_of(input.session_id, false)?;
         self.seller(caller, id).await?;
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                "UPDATE sellers AS x SET name = $2, product = $3, price_cents = $4, currency = $5, updated_at = now() WHERE x.id = $1 \
-                 RETURNING x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at",
-                &[&id, &d.name, &d.product, &d.price_cents, &d.currency],
-            )
-            .await
-            .map_err(seller_conflict)?;
-        row.as_ref().map(seller).ok_or_else(seller_not_found)
+        self.store.update_seller(id, input).await?.ok_or_else(seller_not_found)
     }
 
     pub async fn delete_seller(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
         self.seller(caller, id).await?;
-        let client = self.db.client().await?;
-        let n = client.execute("DELETE FROM sellers WHERE id = $1", &[&id]).await.map_err(db_error)?;
-        if n == 0 { Err(seller_not_found()) } else { Ok(()) }
+        if self.store.delete_seller(id).await? { Ok(()) } else { Err(seller_not_found()) }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::chat::service::tests::{ADMIN, ALICE, BOB, TestChat, chat};
+    use crate::domain::chat::sessions::SessionInput;
 
-    #[test]
-    fn phones_and_currencies() {
-        for ok in ["+49 30 1234567", "(555) 123-4567", "0123456"] {
-            assert!(is_phone(ok).is_ok(), "{ok}");
-        }
-        for bad in ["12345", "call me", "+1 234 567 890 123 456 7", "555-CALL-NOW"] {
-            assert!(is_phone(bad).is_err(), "{bad}");
-        }
-        assert!(is_currency("EUR").is_ok());
-        for bad in ["eur", "EURO", "E1R", ""] {
-            assert!(is_currency(bad).is_err(), "{bad}");
-        }
+    async fn session_of(chat: &TestChat, caller: &Caller) -> Uuid {
+        chat.create_session(caller, &SessionInput { title: "t".into() }).await.unwrap().id
     }
-}
 
-#[cfg(test)]
-mod input_tests {
-    use super::*;
-    use crate::transport::http::validation::deserialize;
+    fn vendor(session_id: Option<Uuid>, email: Option<&str>) -> VendorInput {
+        VendorInput { session_id, name: "Acme".into(), email: email.map(str::to_string), phone: None }
+    }
 
-    fn fields_of(body: &str) -> Vec<String> {
-        let checked = deserialize::<SellerInput>(body.as_bytes()).and_then(|s| {
-            s.validate().map_err(|e| AppError::Invalid {
-                message: String::new(),
-                fields: crate::transport::http::validation::flatten(&e),
-            })?;
-            session_of(s.session_id, true).map(|_| ())
-        });
-        match checked {
-            Err(AppError::Invalid { fields, .. }) => fields.into_keys().collect(),
-            other => panic!("{body}: {other:?}"),
+    fn seller(session_id: Option<Uuid>, product: &str) -> SellerInput {
+        SellerInput {
+            session_id,
+            name: "Ann".into(),
+            product: product.into(),
+            price_cents: 450,
+            currency: "EUR".into(),
         }
     }
 
-    #[test]
-    fn seller_bodies_name_their_bad_fields() {
-        let sid = Uuid::now_v7();
-        let ok = format!(r#"{{"sessionId":"{sid}","name":"Ann","product":"Tea","priceCents":450,"currency":"EUR"}}"#);
-        assert!(deserialize::<SellerInput>(ok.as_bytes()).unwrap().validate().is_ok());
-        assert_eq!(fields_of(&ok.replace('}', r#","owner":1}"#)), ["owner"]);
-        assert_eq!(fields_of(&ok.replace(r#""priceCents":450"#, r#""priceCents":-1"#)), ["priceCents"]);
-        assert_eq!(fields_of(&ok.replace("450", r#""cheap""#)), ["priceCents"]);
-        assert_eq!(fields_of(&ok.replace("EUR", "euro")), ["currency"]);
-        assert_eq!(fields_of(r#"{"name":"Ann","product":"Tea","priceCents":1,"currency":"EUR"}"#), ["sessionId"]);
-        assert_eq!(
-            fields_of(&format!(r#"{{"sessionId":"{sid}","name":"Ann","product":"Tea","currency":"EUR"}}"#)),
-            ["priceCents"]
-        );
+    #[tokio::test]
+    async fn one_vendor_per_session_and_vendor_emails_are_unique_whatever_their_case() {
+        let chat = chat(100);
+        let (first, second) = (session_of(&chat, &ALICE).await, session_of(&chat, &ALICE).await);
+        let created = chat.create_vendor(&ALICE, &vendor(Some(first), Some("sales@acme.example"))).await.unwrap();
+        let again = chat.create_vendor(&ALICE, &vendor(Some(first), None)).await.unwrap_err();
+        assert_eq!(again.code(), "VENDOR_EXISTS");
+        let taken = chat.create_vendor(&ALICE, &vendor(Some(second), Some("SALES@acme.example"))).await.unwrap_err();
+        assert_eq!(taken.code(), "VENDOR_EMAIL_TAKEN");
+        assert_eq!(chat.session_vendor(&ALICE, first).await.unwrap(), created);
+        assert_eq!(chat.session_vendor(&ALICE, second).await.unwrap_err().code(), "VENDOR_NOT_FOUND");
+        assert_eq!(chat.session_vendor(&BOB, first).await.unwrap_err().code(), "SESSION_NOT_FOUND");
+    }
+
+    #[tokio::test]
+    async fn a_vendor_stays_with_its_session_and_hides_from_other_users() {
+        let chat = chat(100);
+        let session = session_of(&chat, &ALICE).await;
+        let missing = chat.create_vendor(&ALICE, &vendor(None, None)).await.unwrap_err();
+        assert!(missing.fields().is_some_and(|f| f.contains_key("sessionId")));
+        let id = chat.create_vendor(&ALICE, &vendor(Some(session), None)).await.unwrap().id;
+        let moved = chat.update_vendor(&ALICE, id, &vendor(Some(session), None)).await.unwrap_err();
+        assert!(moved.fields().is_some_and(|f| f.contains_key("sessionId")));
+        assert_eq!(chat.vendor(&BOB, id).await.unwrap_err().code(), "VENDOR_NOT_FOUND");
+        assert_eq!(chat.update_vendor(&BOB, id, &vendor(None, None)).await.unwrap_err().code(), "VENDOR_NOT_FOUND");
+        let renamed = VendorInput { name: "Acme Wholesale".into(), ..vendor(None, None) };
+        assert_eq!(chat.update_vendor(&ADMIN, id, &renamed).await.unwrap().name, "Acme Wholesale");
+        chat.delete_vendor(&ALICE, id).await.unwrap();
+        assert_eq!(chat.delete_vendor(&ALICE, id).await.unwrap_err().code(), "VENDOR_NOT_FOUND");
+    }
+
+    #[tokio::test]
+    async fn a_seller_lists_a_product_once_per_session() {
+        let chat = chat(100);
+        let (first, second) = (session_of(&chat, &ALICE).await, session_of(&chat, &ALICE).await);
+        chat.create_seller(&ALICE, &seller(Some(first), "Sencha")).await.unwrap();
+        let again = chat.create_seller(&ALICE, &seller(Some(first), "Sencha")).await.unwrap_err();
+        assert_eq!(again.code(), "SELLER_PRODUCT_EXISTS");
+        chat.create_seller(&ALICE, &seller(Some(second), "Sencha")).await.unwrap();
+        let other = chat.create_seller(&ALICE, &seller(Some(first), "Matcha")).await.unwrap();
+        let clash = chat.update_seller(&ALICE, other.id, &seller(None, "Sencha")).await.unwrap_err();
+        assert_eq!(clash.code(), "SELLER_PRODUCT_EXISTS");
+        assert_eq!(chat.seller(&BOB, other.id).await.unwrap_err().code(), "SELLER_NOT_FOUND");
+        assert_eq!(chat.create_seller(&BOB, &seller(Some(first), "x")).await.unwrap_err().code(), "SESSION_NOT_FOUND");
+    }
+
+    #[tokio::test]
+    async fn sellers_are_listed_in_the_order_they_were_added() {
+        let chat = chat(100);
+        let session = session_of(&chat, &ALICE).await;
+        let mut ids = Vec::new();
+        for product in ["a", "b", "c"] {
+            ids.push(chat.create_seller(&ALICE, &seller(Some(session), product)).await.unwrap().id);
+        }
+        let first = chat.sellers(&ALICE, session, 2, None).await.unwrap();
+        assert_eq!(first.items.iter().map(|s| s.id).collect::<Vec<_>>(), ids[..2]);
+        let second = chat.sellers(&ALICE, session, 2, first.next_cursor.as_deref()).await.unwrap();
+        assert_eq!((second.items.iter().map(|s| s.id).collect::<Vec<_>>(), second.next_cursor), (vec![ids[2]], None));
+        assert_eq!(chat.sellers(&BOB, session, 2, None).await.unwrap_err().code(), "SESSION_NOT_FOUND");
+        assert_eq!(chat.sellers(&ALICE, session, 2, Some("1_x")).await.unwrap_err().code(), "INVALID_CURSOR");
     }
 }

@@ -1,10 +1,8 @@
-//! Messages of a chat session (seed 004): text or media, in the order they were written.
-//! Whoever may see the session may read and write its messages; others get SESSION_NOT_FOUND.
+//! Messages of a chat session: text or media, in the order they were written. Whoever may see
+//! the session may read and write its messages; only the sender or an admin may edit one.
 
-use super::{Caller, ChatApi, Page, trimmed, trimmed_opt};
-use crate::adapters::postgres::db_error;
-use crate::domain::error::ErrorCode;
-use crate::domain::error::{AppError, FieldErrors};
+use super::text::{text_opt, trimmed, trimmed_opt};
+use crate::domain::error::{AppError, ErrorCode, FieldErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -20,7 +18,8 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    fn as_str(self) -> &'static str {
+    /// How the kind is stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Text => "text",
             MessageKind::Media => "media",
@@ -86,7 +85,7 @@ pub struct NewMessage {
     )]
     pub text: Option<String>,
     /// An absolute URL of at most 2048 characters: media messages only (required there).
-    #[serde(default, deserialize_with = "super::text_opt")]
+    #[serde(default, deserialize_with = "text_opt")]
     #[validate(url, length(max = 2048))]
     #[cfg_attr(
         feature = "openapi",
@@ -175,121 +174,8 @@ impl NewMessage {
     }
 }
 
-const COLUMNS: &str = "id, session_id, sender_id, seq, kind, body, media_url, media_type, created_at, edited_at";
-
-fn message(row: &tokio_postgres::Row) -> Message {
-    Message {
-        id: row.get("id"),
-        session_id: row.get("session_id"),
-        sender_id: row.get("sender_id"),
-        kind: if row.get::<_, String>("kind") == "media" { MessageKind::Media } else { MessageKind::Text },
-        text: row.get("body"),
-        media_url: row.get("media_url"),
-        media_type: row.get("media_type"),
-        created_at: row.get("created_at"),
-        edited_at: row.get("edited_at"),
-    }
-}
-
 pub fn message_not_found() -> AppError {
     AppError::new(ErrorCode::MessageNotFound, "no such message")
-}
-
-impl ChatApi {
-    pub async fn post_message(&self, caller: &Caller, input: &NewMessage) -> Result<Message, AppError> {
-        input.check_shape()?;
-        self.session(caller, input.session_id).await?;
-        let client = self.db.client().await?;
-        let row = client
-            .query_one(
-                &format!(
-                    "INSERT INTO chat_messages (id, session_id, sender_id, kind, body, media_url, media_type) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
-                ),
-                &[
-                    &Uuid::now_v7(),
-                    &input.session_id,
-                    &caller.user_id,
-                    &input.kind.as_str(),
-                    &input.text,
-                    &input.media_url,
-                    &input.media_type,
-                ],
-            )
-            .await
-            .map_err(super::caller_write_error)?;
-        Ok(message(&row))
-    }
-
-    /// A session's messages in the order they were written; the cursor is the position of the
-    /// last message of the previous page.
-    pub async fn messages(
-        &self,
-        caller: &Caller,
-        session_id: Uuid,
-        limit: i64,
-        cursor: Option<&str>,
-    ) -> Result<Page<Message>, AppError> {
-        self.session(caller, session_id).await?;
-        let after = super::position_cursor(cursor)?;
-        let client = self.db.client().await?;
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM chat_messages WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-                ),
-                &[&session_id, &after, &(limit + 1)],
-            )
-            .await
-            .map_err(db_error)?;
-        let more = rows.len() as i64 > limit;
-        let rows = &rows[..rows.len().min(limit as usize)];
-        let next_cursor = if more { rows.last().map(|r| r.get::<_, i64>("seq").to_string()) } else { None };
-        Ok(Page { items: rows.iter().map(message).collect(), next_cursor })
-    }
-
-    /// A message whose session the caller may see, or MESSAGE_NOT_FOUND.
-    pub async fn message(&self, caller: &Caller, id: Uuid) -> Result<Message, AppError> {
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "SELECT m.{} , s.user_id AS owner FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id WHERE m.id = $1",
-                    COLUMNS.replace(", ", ", m.")
-                ),
-                &[&id],
-            )
-            .await
-            .map_err(db_error)?;
-        row.filter(|r| caller.may_access(r.get("owner"))).as_ref().map(message).ok_or_else(message_not_found)
-    }
-
-    /// Edits a text message (its sender or an admin).
-    pub async fn edit_message(&self, caller: &Caller, id: Uuid, input: &EditMessage) -> Result<Message, AppError> {
-        let current = self.message(caller, id).await?;
-        if !caller.admin && current.sender_id != Some(caller.user_id) {
-            return Err(AppError::new(ErrorCode::Forbidden, "only the sender or an admin may edit a message"));
-        }
-        if current.kind != MessageKind::Text {
-            return Err(AppError::new(ErrorCode::NotATextMessage, "only text messages can be edited"));
-        }
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                &format!("UPDATE chat_messages SET body = $2, edited_at = now() WHERE id = $1 RETURNING {COLUMNS}"),
-                &[&id, &input.text],
-            )
-            .await
-            .map_err(db_error)?;
-        row.as_ref().map(message).ok_or_else(message_not_found)
-    }
-
-    pub async fn delete_message(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
-        self.message(caller, id).await?;
-        let client = self.db.client().await?;
-        let n = client.execute("DELETE FROM chat_messages WHERE id = $1", &[&id]).await.map_err(db_error)?;
-        if n == 0 { Err(message_not_found()) } else { Ok(()) }
-    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
-//! `/api/v1/users` (seed 004's user management): admins list and delete accounts and change
-//! roles; every user reads and updates their own profile. Accounts are created by
-//! registration (`POST /api/auth/register`) so that its password rules apply.
+//! User accounts as `/api/v1/users` manages them: admins list and delete accounts and change
+//! roles; every user reads and updates their own profile. Accounts are created by registration
+//! (`POST /api/auth/register`) so that its password rules apply.
 
-use super::{Caller, ChatApi, Page, trimmed_opt};
-use crate::adapters::postgres::{db_error, unique_violation};
-use crate::domain::error::ErrorCode;
-use crate::domain::error::{AppError, FieldErrors};
+use super::caller::Caller;
+use super::text::trimmed_opt;
+use crate::domain::error::{AppError, ErrorCode, FieldErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
@@ -39,6 +38,16 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    /// How the role is stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+}
+
 /// The body of `PUT /api/v1/users/{id}`: at least one of `email` and `role`.
 #[derive(Debug, Deserialize, Validate)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatUserUpdate))]
@@ -62,101 +71,48 @@ pub struct DeletedUser {
     pub id: i64,
 }
 
-const COLUMNS: &str = "id, username, email, role, created_at, last_login_at";
-
-fn user(row: &tokio_postgres::Row) -> User {
-    User {
-        id: row.get("id"),
-        username: row.get("username"),
-        email: row.get("email"),
-        role: row.get("role"),
-        created_at: row.get("created_at"),
-        last_login_at: row.get("last_login_at"),
-    }
-}
-
 pub fn user_not_found() -> AppError {
     AppError::new(ErrorCode::UserNotFound, "no such user")
 }
 
-fn admin_only(caller: &Caller) -> Result<(), AppError> {
+/// Listing, deleting accounts and changing roles are for admins.
+pub fn admin_only(caller: &Caller) -> Result<(), AppError> {
     if caller.admin { Ok(()) } else { Err(AppError::new(ErrorCode::Forbidden, "this operation is for admins")) }
 }
 
-impl ChatApi {
-    /// Every account, by id (admins).
-    pub async fn users(&self, caller: &Caller, limit: i64, cursor: Option<&str>) -> Result<Page<User>, AppError> {
-        admin_only(caller)?;
-        let after = super::position_cursor(cursor)?;
-        let client = self.db.client().await?;
-        let rows = client
-            .query(&format!("SELECT {COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"), &[&after, &(limit + 1)])
-            .await
-            .map_err(db_error)?;
-        let mut items: Vec<User> = rows.iter().map(user).collect();
-        let more = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        let next_cursor = if more { items.last().map(|u| u.id.to_string()) } else { None };
-        Ok(Page { items, next_cursor })
-    }
-
-    /// A user's own profile, or any profile for an admin; others are USER_NOT_FOUND.
-    pub async fn user(&self, caller: &Caller, id: i64) -> Result<User, AppError> {
-        if !caller.may_access(id) {
-            return Err(user_not_found());
-        }
-        let client = self.db.client().await?;
-        let row =
-            client.query_opt(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[&id]).await.map_err(db_error)?;
-        row.as_ref().map(user).ok_or_else(user_not_found)
-    }
-
-    pub async fn update_user(&self, caller: &Caller, id: i64, change: &UserUpdate) -> Result<User, AppError> {
-        self.user(caller, id).await?;
-        if change.role.is_some() {
+impl UserUpdate {
+    /// An update changes something: an email, a role (admins only), or both.
+    pub fn check(&self, caller: &Caller) -> Result<(), AppError> {
+        if self.role.is_some() {
             admin_only(caller)?;
         }
-        if change.email.is_none() && change.role.is_none() {
+        if self.email.is_none() && self.role.is_none() {
             let fields =
                 FieldErrors::from([("body".to_string(), vec!["nothing to change: give email or role".to_string()])]);
             return Err(AppError::Invalid { message: "nothing to change".into(), fields });
         }
-        let role = change.role.map(|r| if r == Role::Admin { "admin" } else { "user" });
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "UPDATE users SET email = COALESCE($2, email), role = COALESCE($3, role), updated_at = now() \
-                     WHERE id = $1 RETURNING {COLUMNS}"
-                ),
-                &[&id, &change.email, &role],
-            )
-            .await
-            .map_err(|e| match unique_violation(&e) {
-                Some(_) => AppError::new(ErrorCode::EmailTaken, "another account uses this email"),
-                None => db_error(e),
-            })?;
-        row.as_ref().map(user).ok_or_else(user_not_found)
-    }
-
-    /// Removes an account with everything it owns (admins; not their own account).
-    pub async fn delete_user(&self, caller: &Caller, id: i64) -> Result<(), AppError> {
-        admin_only(caller)?;
-        if caller.user_id == id {
-            return Err(AppError::new(ErrorCode::CannotDeleteSelf, "an admin cannot delete their own account"));
-        }
-        let client = self.db.client().await?;
-        let n = client.execute("DELETE FROM users WHERE id = $1", &[&id]).await.map_err(db_error)?;
-        if n == 0 { Err(user_not_found()) } else { Ok(()) }
+        Ok(())
     }
 }
 
-/// The `{id}` path parameter of `/api/v1/users/{id}`.
-pub fn user_id(req: &crate::transport::http::Request) -> Result<i64, AppError> {
-    use crate::transport::http::RequestExt;
-    req.path_parameters_ref()
-        .and_then(|p| p.first("id"))
-        .and_then(|raw| raw.trim().parse::<i64>().ok())
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::new(ErrorCode::InvalidId, "the user id must be a positive integer"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_for_admins_and_an_update_changes_something() {
+        let (alice, admin) = (Caller { user_id: 1, admin: false }, Caller { user_id: 9, admin: true });
+        let role = UserUpdate { email: None, role: Some(Role::Admin) };
+        assert_eq!(role.check(&alice).unwrap_err().code(), "FORBIDDEN");
+        assert!(role.check(&admin).is_ok());
+        let nothing = UserUpdate { email: None, role: None };
+        assert!(nothing.check(&admin).unwrap_err().fields().is_some_and(|f| f.contains_key("body")));
+        assert!(UserUpdate { email: Some("a@b.example".into()), role: None }.check(&alice).is_ok());
+    }
+
+    #[test]
+    fn a_deleted_account_answers_its_id() {
+        assert_eq!(serde_json::to_string(&DeletedUser { id: 42 }).unwrap(), r#"{"id":42}"#);
+        assert_eq!((Role::User.as_str(), Role::Admin.as_str()), ("user", "admin"));
+    }
 }

@@ -120,6 +120,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
         handlers::bookstore_auth::Doc::openapi(),
         #[cfg(feature = "identity")]
         handlers::chat::auth::Doc::openapi(),
+        #[cfg(feature = "chat")]
+        handlers::chat::sessions::Doc::openapi(),
+        #[cfg(feature = "chat")]
+        handlers::chat::messages::Doc::openapi(),
+        #[cfg(feature = "chat")]
+        handlers::chat::vendors::Doc::openapi(),
+        #[cfg(feature = "chat")]
+        handlers::chat::sellers::Doc::openapi(),
+        #[cfg(feature = "chat")]
+        handlers::chat::users::Doc::openapi(),
     ];
     for part in parts {
         doc.merge(part);
