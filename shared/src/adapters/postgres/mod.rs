@@ -11,11 +11,11 @@ use tokio_postgres::NoTls;
 
 #[cfg(feature = "chat")]
 pub mod chat;
-mod outbox;
+pub mod outbox;
 #[cfg(feature = "identity")]
-mod refresh;
+pub mod refresh;
 #[cfg(feature = "identity")]
-mod users;
+pub mod users;
 
 pub use outbox::insert_claimed_outbox;
 
