@@ -7,10 +7,14 @@
 #[cfg(feature = "identity")]
 mod auth;
 mod stores;
+#[cfg(feature = "tenants")]
+mod tenants;
 
 #[cfg(feature = "identity")]
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
+#[cfg(feature = "tenants")]
+pub use tenants::{IntrospectionConfig, TenantPoolConfig, cache_policy, memory_cache_entries};
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,10 +5,16 @@
 #[cfg(feature = "identity")]
 mod auth;
 mod events;
+#[cfg(feature = "tenants")]
+mod tenants;
 
 #[cfg(feature = "identity")]
 pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
 pub use events::{MemoryOutbox, MemoryQueue};
+#[cfg(feature = "tenants")]
+pub use tenants::{
+    MemoryCounter, MemoryDirectory, MemoryIntrospector, MemoryRecords, MemorySharedCache, MemoryTenantDatabases,
+};
 
 /// A poisoned lock only means another test thread panicked; the data is still usable.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

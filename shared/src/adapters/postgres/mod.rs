@@ -12,6 +12,8 @@ use tokio_postgres::NoTls;
 mod outbox;
 #[cfg(feature = "identity")]
 mod refresh;
+#[cfg(feature = "tenants")]
+pub mod tenants;
 #[cfg(feature = "identity")]
 mod users;
 

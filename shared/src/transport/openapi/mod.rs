@@ -120,6 +120,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         handlers::bookstore_auth::Doc::openapi(),
         #[cfg(feature = "identity")]
         handlers::chat::auth::Doc::openapi(),
+        #[cfg(feature = "tenants")]
+        handlers::tenant_data::Doc::openapi(),
     ];
     for part in parts {
         doc.merge(part);
