@@ -19,7 +19,14 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 #[cfg(feature = "openapi")]
-pub use openapi::Doc;
+use utoipa::openapi::RefOr;
+#[cfg(feature = "openapi")]
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
+
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get, create, update, delete, health, health_details), modifiers(&JsonbDocument))]
+pub struct Doc;
 
 /// The header naming the tenant a call is for.
 pub const TENANT_HEADER: &str = "x-tenant-id";
@@ -133,7 +140,7 @@ pub fn page_params(req: &Request) -> Result<(i64, Option<Uuid>), AppError> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantDataBody))]
 #[serde(deny_unknown_fields)]
 pub struct DataBody {
-    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::non_empty_object))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = non_empty_object))]
     pub data: Map<String, Value>,
     /// `PUT` only: the version the client read; the update is then refused with 409
     /// VERSION_CONFLICT if the record has changed since (optimistic concurrency). Without it
@@ -149,6 +156,64 @@ impl DataBody {
         validate_document(&body.data)?;
         Ok(body)
     }
+}
+
+/// The schema of `DataBody::data`: any JSON object with at least one field.
+#[cfg(feature = "openapi")]
+fn non_empty_object() -> utoipa::openapi::Object {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Object)
+        .min_properties(Some(1))
+        .description(Some("The document: any JSON object with at least one field (stored as PostgreSQL JSONB)."))
+        .examples([serde_json::json!({"title": "Q3 report", "pages": 12})])
+        .build()
+}
+
+#[cfg(feature = "openapi")]
+const JSONB_VALUE: &str = "TenantJsonValue";
+
+/// `data` of `POST`/`PUT /api/data` is stored as JSONB, which cannot hold NUL (U+0000) in a key
+/// or a string at any depth (400 INVALID_DATA): the schema says so, recursively, instead of "any
+/// object". The derived schema's other rules (at least one field) stay.
+#[cfg(feature = "openapi")]
+struct JsonbDocument;
+
+#[cfg(feature = "openapi")]
+impl utoipa::Modify for JsonbDocument {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use crate::transport::openapi::{WITHOUT_NUL, json_object, json_value};
+        let Some(components) = doc.components.as_mut() else { return };
+        let description = "Any JSON value without NUL (U+0000) in its strings and object keys, at any depth";
+        components.schemas.insert(JSONB_VALUE.to_string(), json_value(JSONB_VALUE, description, true));
+        let body = components.schemas.get_mut("TenantDataBody");
+        let Some(RefOr::T(Schema::Object(body))) = body else { return };
+        if let Some(RefOr::T(Schema::Object(data))) = body.properties.get_mut("data") {
+            let nul_free = json_object(JSONB_VALUE, ObjectBuilder::new().pattern(Some(WITHOUT_NUL))).build();
+            data.property_names = nul_free.property_names;
+            data.additional_properties = nul_free.additional_properties;
+        }
+    }
+}
+
+/// One record (with `id`) or one page of records.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum RecordOrPage {
+    Record(Record),
+    Page(RecordPage),
+}
+
+/// The details with `status` `unavailable`, or `ErrorBody` when the access check itself could
+/// not run.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, clippy::large_enum_variant)]
+enum DetailsOrError {
+    Details(TenantHealthDetails),
+    Error(ErrorBody<'static>),
 }
 
 /// Read the tenant's records
@@ -370,10 +435,10 @@ where
 
 /// Tenant service health
 ///
-/// Seed 003's `GET /health`, on its own path. The tenant directory (PostgreSQL) is required:
-/// 503 with `status` `unavailable` and `code` DATABASE_ERROR when it is down. The shared cache
-/// (DynamoDB) is not: the service falls back to memory, so its outage answers 200 `degraded`.
-/// No credentials.
+/// The service's basic health (`GET /health` of the original service, on its own path). The
+/// tenant directory (PostgreSQL) is required: 503 with `status` `unavailable` and `code`
+/// DATABASE_ERROR when it is down. The shared cache (DynamoDB) is not: the service falls back to
+/// memory, so its outage answers 200 `degraded`. No credentials.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/tenants/health", tag = "tenant data", operation_id = "tenantHealth",
     responses(
         (status = 200, description = "The directory is up (`ok`, or `degraded` when the shared cache is down)",
@@ -391,7 +456,7 @@ pub async fn health<D: Probe, S: Probe>(
 
 /// Tenant service health details
 ///
-/// Seed 003's detailed metrics for an authenticated caller of a tenant: the directory and the
+/// Detailed metrics for an authenticated caller of a tenant: the directory and the
 /// caller's tenant pool (a round trip as the tenant's role), the shared cache and the cache hit
 /// rates, the tenant pools and the memory of this execution environment. Each Lambda execution
 /// environment has its own memory cache and pools, so the figures are this environment's
@@ -437,74 +502,6 @@ where
     let details = tenants.health_details(&granted).await;
     Ok(http::json(details.status.http_status(), &details))
 }
-
-/// The operations of this module, with the schema rules their derived types cannot state.
-#[cfg(feature = "openapi")]
-mod openapi {
-    use super::*;
-    use utoipa::openapi::RefOr;
-    use utoipa::openapi::schema::{ObjectBuilder, Schema};
-    use utoipa::{Modify, ToSchema};
-
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(get, create, update, delete, health, health_details), modifiers(&JsonbDocument))]
-    pub struct Doc;
-
-    const JSONB_VALUE: &str = "TenantJsonValue";
-
-    /// The schema of `DataBody::data`: any JSON object with at least one field.
-    pub(super) fn non_empty_object() -> utoipa::openapi::Object {
-        ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Object)
-            .min_properties(Some(1))
-            .description(Some("The document: any JSON object with at least one field (stored as PostgreSQL JSONB)."))
-            .examples([serde_json::json!({"title": "Q3 report", "pages": 12})])
-            .build()
-    }
-
-    /// `data` of `POST`/`PUT /api/data` is stored as JSONB, which cannot hold NUL (U+0000) in a
-    /// key or a string at any depth (400 INVALID_DATA): the schema says so, recursively, instead
-    /// of "any object". The derived schema's other rules (at least one field) stay.
-    struct JsonbDocument;
-
-    impl Modify for JsonbDocument {
-        fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-            use crate::transport::openapi::{WITHOUT_NUL, json_object, json_value};
-            let Some(components) = doc.components.as_mut() else { return };
-            let description = "Any JSON value without NUL (U+0000) in its strings and object keys, at any depth";
-            components.schemas.insert(JSONB_VALUE.to_string(), json_value(JSONB_VALUE, description, true));
-            let body = components.schemas.get_mut("TenantDataBody");
-            let Some(RefOr::T(Schema::Object(body))) = body else { return };
-            if let Some(RefOr::T(Schema::Object(data))) = body.properties.get_mut("data") {
-                let nul_free = json_object(JSONB_VALUE, ObjectBuilder::new().pattern(Some(WITHOUT_NUL))).build();
-                data.property_names = nul_free.property_names;
-                data.additional_properties = nul_free.additional_properties;
-            }
-        }
-    }
-
-    /// One record (with `id`) or one page of records.
-    #[derive(ToSchema)]
-    #[serde(untagged)]
-    #[allow(dead_code)]
-    pub(super) enum RecordOrPage {
-        Record(Record),
-        Page(RecordPage),
-    }
-
-    /// The details with `status` `unavailable`, or `ErrorBody` when the access check itself could
-    /// not run.
-    #[derive(ToSchema)]
-    #[serde(untagged)]
-    #[allow(dead_code, clippy::large_enum_variant)]
-    pub(super) enum DetailsOrError {
-        Details(TenantHealthDetails),
-        Error(ErrorBody<'static>),
-    }
-}
-
-#[cfg(feature = "openapi")]
-use openapi::{DetailsOrError, RecordOrPage};
 
 #[cfg(test)]
 mod tests {

@@ -5,28 +5,11 @@
 use super::cache::LayeredCache;
 use super::directory::TenantConfig;
 use super::ids::TenantId;
-use super::ports::{Introspector, SharedCache, TenantDirectory};
+use super::ports::{Introspector, SharedCache, TenantDirectory, TokenInfo};
 use crate::domain::error::{AppError, ErrorCode};
 use crate::domain::ratelimit::{RateCounter, RateLimiter};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::time::Duration;
-
-/// What introspection says about a token (RFC 7662 fields this service uses). Its JSON is what
-/// the shared cache holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenInfo {
-    pub active: bool,
-    #[serde(default)]
-    pub sub: Option<String>,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub role: Option<String>,
-    #[serde(default)]
-    pub tenant_id: Option<String>,
-    #[serde(default)]
-    pub exp: Option<i64>,
-}
 
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -4,6 +4,7 @@
 
 use super::cache::CacheStats;
 use super::ids::TenantId;
+use super::ports::PoolStats;
 use crate::domain::health::{CheckResult, Probe, check};
 use serde::Serialize;
 use std::time::Duration;
@@ -113,31 +114,6 @@ impl<D: Probe, S: Probe> TenantHealthCheck<D, S> {
             tokio::join!(check(self.deadline, self.directory.probe()), check(self.deadline, self.cache.probe()));
         TenantHealth::new(database, cache)
     }
-}
-
-/// One tenant's connection pool in this execution environment.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantPoolStats))]
-#[serde(rename_all = "camelCase")]
-pub struct PoolStats {
-    #[cfg_attr(feature = "openapi", schema(example = "acme"))]
-    pub tenant: String,
-    pub max_size: usize,
-    /// Connections open now.
-    pub size: usize,
-    /// Open connections not in use.
-    pub available: usize,
-    /// Requests waiting for a connection.
-    pub waiting: usize,
-    /// Connections handed out since the pool was created.
-    pub checkouts: u64,
-    /// Failed attempts to get a connection.
-    pub failures: u64,
-    /// The last failure's message, `null` when none.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub last_error: Option<String>,
-    pub age_seconds: u64,
-    pub idle_seconds: u64,
 }
 
 /// `GET /tenants/health/details`: this execution environment's view of the tenant service,

@@ -17,14 +17,16 @@ pub mod records;
 pub mod service;
 
 pub use crate::domain::ratelimit::{RateCounter, RateLimiter};
-pub use access::{CachePolicy, Caller, Granted, TenantAccess, TokenInfo, UNKNOWN_TENANT_TTL, token_cache_key};
+pub use access::{CachePolicy, Caller, Granted, TenantAccess, UNKNOWN_TENANT_TTL, token_cache_key};
 pub use cache::{CacheStats, LayeredCache};
 pub use directory::{DedicatedDatabase, NewTenant, TenantConfig};
 pub use health::{
-    MemoryUsage, PoolStats, TenantCacheReport, TenantDatabaseChecks, TenantHealth, TenantHealthCheck,
-    TenantHealthChecks, TenantHealthDetails, TenantHealthStatus, memory_usage,
+    MemoryUsage, TenantCacheReport, TenantDatabaseChecks, TenantHealth, TenantHealthCheck, TenantHealthChecks,
+    TenantHealthDetails, TenantHealthStatus, memory_usage,
 };
 pub use ids::TenantId;
-pub use ports::{Introspector, RecordStore, SharedCache, TenantDatabases, TenantDirectory};
-pub use records::{MAX_PAGE_SIZE, Record, RecordPage, Records, not_found, validate_document};
+pub use ports::{
+    Introspector, PoolStats, Record, RecordStore, SharedCache, TenantDatabases, TenantDirectory, TokenInfo,
+};
+pub use records::{MAX_PAGE_SIZE, RecordPage, Records, not_found, validate_document};
 pub use service::TenantData;

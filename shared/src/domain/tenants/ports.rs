@@ -1,18 +1,77 @@
 //! What the tenant data service needs from the outside world, one trait per concern: the
 //! identity service's introspection, the tenant directory, the cache shared by every execution
-//! environment, and the tenants' own databases. (Rate counters are [`RateCounter`].)
+//! environment, and the tenants' own databases (rate counters are [`RateCounter`]); and what
+//! they answer: introspection results, records, pool figures.
 //!
 //! [`RateCounter`]: crate::domain::ratelimit::RateCounter
 
-use super::access::TokenInfo;
 use super::directory::TenantConfig;
-use super::health::PoolStats;
 use super::ids::TenantId;
-use super::records::Record;
 use crate::domain::error::AppError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
 use uuid::Uuid;
+
+/// What introspection says about a token (RFC 7662 fields this service uses). Its JSON is what
+/// the shared cache holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub active: bool,
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub exp: Option<i64>,
+}
+
+/// A record of the tenant: a JSON document with an id and a version.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantRecord))]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// UUID v7: ids sort in creation order.
+    pub id: Uuid,
+    /// The document, always a JSON object.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"title": "Q3 report", "pages": 12})))]
+    pub data: Value,
+    /// 1 when created, +1 on every update (pass it back to `PUT` to detect concurrent changes).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 1))]
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One tenant's connection pool in this execution environment.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantPoolStats))]
+#[serde(rename_all = "camelCase")]
+pub struct PoolStats {
+    #[cfg_attr(feature = "openapi", schema(example = "acme"))]
+    pub tenant: String,
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Open connections not in use.
+    pub available: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+    /// Connections handed out since the pool was created.
+    pub checkouts: u64,
+    /// Failed attempts to get a connection.
+    pub failures: u64,
+    /// The last failure's message, `null` when none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub last_error: Option<String>,
+    pub age_seconds: u64,
+    pub idle_seconds: u64,
+}
 
 /// RFC 7662 token introspection at the identity service.
 pub trait Introspector: Send + Sync {

@@ -2,32 +2,14 @@
 //! the rules of reading and changing them (pages, optimistic concurrency, the audit log).
 
 use super::ids::TenantId;
-use super::ports::RecordStore;
+use super::ports::{Record, RecordStore};
 use crate::domain::error::{AppError, ErrorCode};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// Largest page of `GET /api/data`.
 pub const MAX_PAGE_SIZE: i64 = 100;
-
-/// A record of the tenant: a JSON document with an id and a version.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantRecord))]
-#[serde(rename_all = "camelCase")]
-pub struct Record {
-    /// UUID v7: ids sort in creation order.
-    pub id: Uuid,
-    /// The document, always a JSON object.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"title": "Q3 report", "pages": 12})))]
-    pub data: Value,
-    /// 1 when created, +1 on every update (pass it back to `PUT` to detect concurrent changes).
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, example = 1))]
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// One page of the tenant's records, newest first.
 #[derive(Debug, Serialize)]
