@@ -91,8 +91,8 @@ impl crate::domain::auth::TokenStore for DynamoTokens {
     }
 }
 
-/// The tenant service's shared cache and rate counters (what Redis was in seed 003): one
-/// table, items `pk` → `value` with a TTL on `expiresAt`.
+/// The tenant service's shared cache and rate counters (what Redis was in the original
+/// service): one table, items `pk` → `value` with a TTL on `expiresAt`.
 #[cfg(feature = "tenants")]
 #[derive(Clone)]
 pub struct DynamoCache {
@@ -106,13 +106,15 @@ impl DynamoCache {
         Self { client: aws_sdk_dynamodb::Client::new(sdk), table }
     }
 
-    /// Kept for the areas not yet built by a composition root.
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::new(sdk, crate::config::required("TENANT_CACHE_TABLE")?))
-    }
-
     pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
         ping_table(&self.client, &self.table).await
+    }
+}
+
+#[cfg(feature = "tenants")]
+impl crate::domain::health::Probe for DynamoCache {
+    fn probe(&self) -> crate::domain::health::ProbeFuture<'_> {
+        Box::pin(self.ping())
     }
 }
 

@@ -1,10 +1,10 @@
 //! The identity service's RFC 7662 introspection endpoint over HTTP(S), as the tenant service
-//! calls it (`AUTH_SERVICE_URL` + `TOKEN_INTROSPECTION_ENDPOINT`, HTTP Basic client auth).
+//! calls it (HTTP Basic client auth; settings in `config::IntrospectionConfig`).
 //!
 //! Built on the hyper client and rustls (over ring) that the AWS SDK already links, so this
 //! adds no second TLS stack; the TLS roots are loaded on first use, not at init.
 
-use crate::config::ConfigError;
+use crate::config::{ExposeSecret, IntrospectionConfig, SecretString};
 use crate::domain::error::{AppError, Dependency};
 use crate::domain::tenants::{Introspector, TokenInfo};
 use base64::Engine;
@@ -25,29 +25,22 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 pub struct HttpIntrospector {
     client: OnceCell<HttpsClient>,
     uri: hyper::Uri,
-    authorization: String,
+    /// `Basic …` of this service's client id and secret.
+    authorization: SecretString,
     timeout: Duration,
 }
 
 impl HttpIntrospector {
-    /// `AUTH_SERVICE_URL`, `TOKEN_INTROSPECTION_ENDPOINT` (default `/auth/introspect`),
-    /// `INTROSPECTION_CLIENT_ID`, `INTROSPECTION_CLIENT_SECRET`; `INTROSPECTION_TIMEOUT_MS`
-    /// (default: `timeout`, i.e. `DEPENDENCY_TIMEOUT_MS`) bounds one call, connection included.
-    pub fn from_env(timeout: Duration) -> Result<Self, ConfigError> {
-        let timeout =
-            Duration::from_millis(crate::config::parse_or("INTROSPECTION_TIMEOUT_MS", timeout.as_millis() as u64)?);
-        let base = crate::config::required("AUTH_SERVICE_URL")?;
-        let path = crate::config::or_default("TOKEN_INTROSPECTION_ENDPOINT", "/auth/introspect");
-        let url = format!("{}{}", base.trim_end_matches('/'), path);
-        let uri: hyper::Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| ConfigError::Invalid {
-            name: "AUTH_SERVICE_URL",
-            reason: e.to_string(),
-        })?;
-        let id = crate::config::required("INTROSPECTION_CLIENT_ID")?;
-        let secret = crate::config::required("INTROSPECTION_CLIENT_SECRET")?;
-        let authorization =
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")));
-        Ok(Self { client: OnceCell::new(), uri, authorization, timeout })
+    /// Connects lazily: the client and its TLS roots are built on the first call.
+    pub fn new(config: &IntrospectionConfig) -> Self {
+        let credentials = format!("{}:{}", config.client_id, config.client_secret.expose_secret());
+        let authorization = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials));
+        Self {
+            client: OnceCell::new(),
+            uri: config.uri.clone(),
+            authorization: SecretString::from(authorization),
+            timeout: config.timeout,
+        }
     }
 
     fn build_client(&self) -> Result<HttpsClient, AppError> {
@@ -69,7 +62,7 @@ impl HttpIntrospector {
             .append_pair("token_type_hint", "access_token")
             .finish();
         let request = hyper::Request::post(self.uri.clone())
-            .header(hyper::header::AUTHORIZATION, &self.authorization)
+            .header(hyper::header::AUTHORIZATION, self.authorization.expose_secret())
             .header(hyper::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(hyper::header::ACCEPT, "application/json")
             .body(Full::new(Bytes::from(form)))

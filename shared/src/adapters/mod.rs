@@ -16,7 +16,3 @@ pub mod postgres;
 pub mod s3;
 #[cfg(feature = "sqs")]
 pub mod sqs;
-#[cfg(feature = "tenants")]
-pub mod tenant_pools;
-#[cfg(feature = "tenants")]
-pub mod tenant_records;

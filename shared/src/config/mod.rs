@@ -9,12 +9,16 @@ mod auth;
 #[cfg(feature = "chat")]
 mod chat;
 mod stores;
+#[cfg(feature = "tenants")]
+mod tenants;
 
 #[cfg(feature = "identity")]
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
 #[cfg(feature = "chat")]
 pub use chat::ChatConfig;
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
+#[cfg(feature = "tenants")]
+pub use tenants::{IntrospectionConfig, TenantPoolConfig, cache_policy, memory_cache_entries};
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, BTreeSet};

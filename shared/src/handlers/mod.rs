@@ -11,3 +11,5 @@ pub mod bookstore_auth;
 #[cfg(feature = "identity")]
 pub mod chat;
 pub mod health;
+#[cfg(feature = "tenants")]
+pub mod tenant_data;

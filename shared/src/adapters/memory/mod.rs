@@ -8,6 +8,8 @@ mod auth;
 mod chat;
 mod events;
 mod ratelimit;
+#[cfg(feature = "tenants")]
+mod tenants;
 
 #[cfg(feature = "identity")]
 pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
@@ -15,6 +17,8 @@ pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
 pub use chat::MemoryChat;
 pub use events::{MemoryOutbox, MemoryQueue};
 pub use ratelimit::MemoryCounter;
+#[cfg(feature = "tenants")]
+pub use tenants::{MemoryDirectory, MemoryIntrospector, MemoryRecords, MemorySharedCache, MemoryTenantDatabases};
 
 /// A poisoned lock only means another test thread panicked; the data is still usable.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -14,6 +14,13 @@ pub struct MemoryCounter {
     pub down: AtomicBool,
 }
 
+impl MemoryCounter {
+    /// Switches the store on or off (off: every hit fails, as an unreachable store does).
+    pub fn set_up(&self, up: bool) {
+        self.down.store(!up, Ordering::Relaxed);
+    }
+}
+
 impl RateCounter for MemoryCounter {
     async fn hit(&self, key: &str, _expires_at: i64) -> Result<u64, AppError> {
         if self.down.load(Ordering::Relaxed) {

@@ -14,6 +14,8 @@ pub mod chat;
 pub mod outbox;
 #[cfg(feature = "identity")]
 pub mod refresh;
+#[cfg(feature = "tenants")]
+pub mod tenants;
 #[cfg(feature = "identity")]
 pub mod users;
 

@@ -1,20 +1,13 @@
-//! Two cache levels, the seed's "Redis with an in-memory fallback": this execution
+//! Two cache levels, "Redis with an in-memory fallback" of the original service: this execution
 //! environment's memory (bounded, quick_cache) in front of a cache shared by every environment
 //! (DynamoDB with TTL). When the shared level is unreachable the memory level keeps working
 //! and the failure is counted, never surfaced to the client.
 
-use crate::domain::error::AppError;
+use super::ports::SharedCache;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// A shared key-value cache with per-entry expiry (epoch seconds).
-pub trait SharedCache: Send + Sync {
-    fn get(&self, key: &str) -> impl Future<Output = Result<Option<(String, i64)>, AppError>> + Send;
-    fn put(&self, key: &str, value: String, expires_at: i64) -> impl Future<Output = Result<(), AppError>> + Send;
-}
 
 /// Counters of this execution environment's cache since it started.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
@@ -121,42 +114,17 @@ impl<S: SharedCache> LayeredCache<S> {
 }
 
 #[cfg(test)]
-pub(crate) mod memory {
-    //! An in-memory shared level for unit tests, which can be switched "down".
+mod tests {
     use super::*;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    use std::sync::atomic::AtomicBool;
-
-    #[derive(Default)]
-    pub struct MemoryShared {
-        pub entries: Mutex<HashMap<String, (String, i64)>>,
-        pub down: AtomicBool,
-    }
-
-    impl SharedCache for MemoryShared {
-        async fn get(&self, key: &str) -> Result<Option<(String, i64)>, AppError> {
-            if self.down.load(Ordering::SeqCst) {
-                return Err(AppError::unavailable(crate::domain::error::Dependency::Dynamodb, "down"));
-            }
-            Ok(self.entries.lock().unwrap().get(key).cloned())
-        }
-        async fn put(&self, key: &str, value: String, expires_at: i64) -> Result<(), AppError> {
-            if self.down.load(Ordering::SeqCst) {
-                return Err(AppError::unavailable(crate::domain::error::Dependency::Dynamodb, "down"));
-            }
-            self.entries.lock().unwrap().insert(key.to_string(), (value, expires_at));
-            Ok(())
-        }
-    }
+    use crate::adapters::memory::MemorySharedCache;
 
     #[test]
     fn memory_keeps_working_when_the_shared_level_is_down() {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let cache = LayeredCache::new(MemoryShared::default(), 100);
+        let cache = LayeredCache::new(MemorySharedCache::default(), 100);
         rt.block_on(async {
             cache.put("k", &42u32, Duration::from_secs(60)).await;
-            cache.shared().down.store(true, Ordering::SeqCst);
+            cache.shared().set_up(false);
             assert_eq!(cache.get::<u32>("k").await, Some(42));
             cache.put("j", &7u32, Duration::from_secs(60)).await;
             assert_eq!(cache.get::<u32>("j").await, Some(7));
@@ -169,12 +137,10 @@ pub(crate) mod memory {
     #[test]
     fn another_environment_finds_what_one_cached() {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let shared = MemoryShared::default();
         rt.block_on(async {
-            let first = LayeredCache::new(shared, 100);
+            let first = LayeredCache::new(MemorySharedCache::default(), 100);
             first.put("k", &"v".to_string(), Duration::from_secs(60)).await;
-            let entries = std::mem::take(&mut *first.shared().entries.lock().unwrap());
-            let second = LayeredCache::new(MemoryShared { entries: Mutex::new(entries), ..Default::default() }, 100);
+            let second = LayeredCache::new(MemorySharedCache::with_entries(first.shared().entries()), 100);
             assert_eq!(second.get::<String>("k").await.as_deref(), Some("v"));
             assert_eq!(second.stats().shared_hits, 1);
         });

@@ -130,6 +130,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         handlers::chat::sellers::Doc::openapi(),
         #[cfg(feature = "chat")]
         handlers::chat::users::Doc::openapi(),
+        #[cfg(feature = "tenants")]
+        handlers::tenant_data::Doc::openapi(),
     ];
     for part in parts {
         doc.merge(part);

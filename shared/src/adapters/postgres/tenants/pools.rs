@@ -6,12 +6,12 @@
 //! (`options=-c role=… -c search_path=…`): the SQL never names a schema, and the role has no
 //! rights on any other tenant's schema, so isolation holds even against a bug in a query.
 
-use crate::config::ConfigError;
-use crate::config::PostgresConfig;
+use super::errors::database_error;
+use super::records::TenantConnection;
+use crate::config::{ExposeSecret, PostgresConfig, TenantPoolConfig};
 use crate::domain::error::AppError;
-use crate::domain::tenants::{TenantConfig, TenantId, database_error};
+use crate::domain::tenants::{PoolStats, TenantConfig, TenantDatabases, TenantId};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -35,31 +35,6 @@ struct Entry {
     last_error: Option<String>,
 }
 
-/// One tenant's connection pool in this execution environment.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TenantPoolStats))]
-#[serde(rename_all = "camelCase")]
-pub struct PoolStats {
-    #[cfg_attr(feature = "openapi", schema(example = "acme"))]
-    pub tenant: String,
-    pub max_size: usize,
-    /// Connections open now.
-    pub size: usize,
-    /// Open connections not in use.
-    pub available: usize,
-    /// Requests waiting for a connection.
-    pub waiting: usize,
-    /// Connections handed out since the pool was created.
-    pub checkouts: u64,
-    /// Failed attempts to get a connection.
-    pub failures: u64,
-    /// The last failure's message, `null` when none.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub last_error: Option<String>,
-    pub age_seconds: u64,
-    pub idle_seconds: u64,
-}
-
 pub struct TenantPools {
     base: PostgresConfig,
     /// Upper bound on any tenant's pool, whatever the directory says.
@@ -70,16 +45,15 @@ pub struct TenantPools {
 }
 
 impl TenantPools {
-    /// `PG_*` for the shared cluster and credentials; `TENANT_POOL_MAX_SIZE` (4),
-    /// `TENANT_POOLS_MAX` (16 tenants per environment), `TENANT_POOL_IDLE_SECONDS` (300).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            base: PostgresConfig::from_env()?,
-            max_pool_size: crate::config::parse_or("TENANT_POOL_MAX_SIZE", 4usize)?.max(1),
-            max_pools: crate::config::parse_or("TENANT_POOLS_MAX", 16usize)?.max(1),
-            idle_ttl: Duration::from_secs(crate::config::parse_or("TENANT_POOL_IDLE_SECONDS", 300u64)?),
+    /// No pool yet: each is created on its tenant's first request.
+    pub fn new(config: TenantPoolConfig) -> Self {
+        Self {
+            base: config.base,
+            max_pool_size: config.max_pool_size,
+            max_pools: config.max_pools,
+            idle_ttl: config.idle_ttl,
             pools: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     fn target(&self, tenant: &TenantConfig) -> Target {
@@ -101,7 +75,7 @@ impl TenantPools {
             .options(format!("-c role={schema} -c search_path={schema}"))
             .connect_timeout(self.base.timeout);
         if let Some(password) = &self.base.password {
-            pg.password(password);
+            pg.password(password.expose_secret());
         }
         let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         Pool::builder(manager)
@@ -163,7 +137,7 @@ impl TenantPools {
     }
 
     /// A connection of the tenant's pool, as the tenant's role, in the tenant's schema.
-    pub async fn client(&self, tenant: &TenantConfig) -> Result<Object, AppError> {
+    async fn client(&self, tenant: &TenantConfig) -> Result<Object, AppError> {
         let pool = self.pool_for(tenant)?;
         match pool.get().await {
             Ok(client) => Ok(client),
@@ -173,16 +147,24 @@ impl TenantPools {
             }
         }
     }
+}
 
-    /// Health monitoring: a round trip on the tenant's pool.
-    pub async fn probe(&self, tenant: &TenantConfig) -> Result<Option<serde_json::Value>, AppError> {
+impl TenantDatabases for TenantPools {
+    type Records = TenantConnection;
+
+    async fn open(&self, tenant: &TenantConfig) -> Result<TenantConnection, AppError> {
+        self.client(tenant).await.map(TenantConnection::new)
+    }
+
+    /// A round trip on the tenant's pool.
+    async fn probe(&self, tenant: &TenantConfig) -> Result<Option<serde_json::Value>, AppError> {
         let client = self.client(tenant).await?;
         let row =
             client.query_one("SELECT current_user::text, current_schema()::text", &[]).await.map_err(database_error)?;
         Ok(Some(serde_json::json!({ "role": row.get::<_, String>(0), "schema": row.get::<_, String>(1) })))
     }
 
-    pub fn stats(&self) -> Vec<PoolStats> {
+    fn pool_stats(&self) -> Vec<PoolStats> {
         let pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         let mut stats: Vec<PoolStats> = pools
             .iter()
@@ -210,10 +192,9 @@ impl TenantPools {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::tenants::*;
 
     fn pools(max_pools: usize, idle: Duration) -> TenantPools {
-        TenantPools {
+        TenantPools::new(TenantPoolConfig {
             base: PostgresConfig {
                 host: "127.0.0.1".into(),
                 port: 1,
@@ -226,8 +207,7 @@ mod tests {
             max_pool_size: 4,
             max_pools,
             idle_ttl: idle,
-            pools: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     fn tenant(id: &str, size: usize) -> TenantConfig {
@@ -246,14 +226,14 @@ mod tests {
     fn pools_are_bounded_evicted_and_rebuilt_on_change() {
         let p = pools(2, Duration::from_secs(300));
         p.pool_for(&tenant("a", 99)).unwrap();
-        assert_eq!(p.stats()[0].max_size, 4, "capped by TENANT_POOL_MAX_SIZE");
+        assert_eq!(p.pool_stats()[0].max_size, 4, "capped by TENANT_POOL_MAX_SIZE");
         p.pool_for(&tenant("b", 2)).unwrap();
         p.pool_for(&tenant("a", 99)).unwrap();
         p.pool_for(&tenant("c", 2)).unwrap();
-        let names: Vec<String> = p.stats().into_iter().map(|s| s.tenant).collect();
+        let names: Vec<String> = p.pool_stats().into_iter().map(|s| s.tenant).collect();
         assert_eq!(names, ["a", "c"], "the least recently used pool (b) was closed");
         p.pool_for(&tenant("c", 3)).unwrap();
-        assert_eq!(p.stats().iter().find(|s| s.tenant == "c").unwrap().max_size, 3);
+        assert_eq!(p.pool_stats().iter().find(|s| s.tenant == "c").unwrap().max_size, 3);
     }
 
     #[test]
@@ -261,15 +241,15 @@ mod tests {
         let p = pools(8, Duration::ZERO);
         p.pool_for(&tenant("a", 2)).unwrap();
         p.pool_for(&tenant("b", 2)).unwrap();
-        assert_eq!(p.stats().len(), 1, "a was idle past the TTL when b arrived");
+        assert_eq!(p.pool_stats().len(), 1, "a was idle past the TTL when b arrived");
     }
 
     #[test]
     fn a_database_that_is_down_is_a_database_error_and_counted() {
         let p = pools(8, Duration::from_secs(300));
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let Err(err) = rt.block_on(p.client(&tenant("a", 2))) else { panic!("port 1 refuses") };
+        let Err(err) = rt.block_on(p.open(&tenant("a", 2))) else { panic!("port 1 refuses") };
         assert_eq!((err.status(), err.code().as_str()), (503, "DATABASE_ERROR"));
-        assert_eq!(p.stats()[0].failures, 1);
+        assert_eq!(p.pool_stats()[0].failures, 1);
     }
 }
