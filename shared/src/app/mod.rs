@@ -5,8 +5,16 @@
 //! network, so a cold start costs no round trip).
 
 pub mod auth;
+#[cfg(feature = "apidocs")]
+pub mod docs;
+#[cfg(all(feature = "images", feature = "s3"))]
+pub mod images;
 #[cfg(feature = "tenants")]
 pub mod tenants;
+#[cfg(all(feature = "soap", feature = "postgres"))]
+pub mod user_lookup;
+#[cfg(all(feature = "postgres", feature = "sqs"))]
+pub mod user_soap;
 
 #[cfg(feature = "aws")]
 use crate::config::{ConfigError, Env};

@@ -6,11 +6,19 @@
 
 #[cfg(feature = "identity")]
 mod auth;
+#[cfg(feature = "images")]
+mod images;
 mod stores;
+#[cfg(feature = "soap")]
+mod user_lookup;
 
 #[cfg(feature = "identity")]
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
+#[cfg(feature = "images")]
+pub use images::{ImageStoreConfig, ObjectAcl, image_policy};
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
+#[cfg(feature = "soap")]
+pub use user_lookup::lookup_allowed_origin;
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,10 +5,14 @@
 #[cfg(feature = "identity")]
 mod auth;
 mod events;
+#[cfg(feature = "images")]
+mod images;
 
 #[cfg(feature = "identity")]
 pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
 pub use events::{MemoryOutbox, MemoryQueue};
+#[cfg(feature = "images")]
+pub use images::MemoryImages;
 
 /// A poisoned lock only means another test thread panicked; the data is still usable.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
