@@ -11,7 +11,7 @@ pub mod docs;
 pub mod images;
 #[cfg(feature = "tenants")]
 pub mod tenants;
-#[cfg(all(feature = "soap", feature = "postgres"))]
+#[cfg(all(feature = "soap", feature = "identity", feature = "postgres"))]
 pub mod user_lookup;
 #[cfg(all(feature = "postgres", feature = "sqs"))]
 pub mod user_soap;

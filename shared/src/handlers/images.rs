@@ -227,8 +227,7 @@ mod tests {
         let id = json(&resp)["uploadId"].as_str().unwrap().to_string();
         images.store.insert(&format!("{STAGING_PREFIX}{id}"), samples::png(), "image/png", BTreeMap::new());
         let completing = || {
-            HttpRequest::new(Body::Empty)
-                .with_path_parameters(HashMap::from([("uploadId".to_string(), id.clone())]))
+            HttpRequest::new(Body::Empty).with_path_parameters(HashMap::from([("uploadId".to_string(), id.clone())]))
         };
         assert_eq!(complete(&images, completing()).await.unwrap().status(), 201);
         assert_eq!(complete(&images, completing()).await.unwrap().status(), 200);

@@ -20,6 +20,6 @@ pub use keys::{
 pub use policy::{DEFAULT_PAGE_SIZE, ImagePolicy, MAX_PAGE_SIZE};
 pub use ports::{ImageStore, ListedObject, NewObject, ObjectInfo, PresignedPut};
 pub use service::ImageService;
+pub use views::{Image, ImagePage, PresignRequest, PresignedUpload};
 #[cfg(feature = "openapi")]
 pub use views::{ImageContentType, PresignedMethod};
-pub use views::{Image, ImagePage, PresignRequest, PresignedUpload};

@@ -20,7 +20,6 @@ pub struct ImageService<S> {
     pub public_base_url: String,
 }
 
-
 impl<S: ImageStore> ImageService<S> {
     pub fn public_url(&self, key: &str) -> String {
         format!("{}/{key}", self.public_base_url)
@@ -201,7 +200,6 @@ impl<S: ImageStore> ImageService<S> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +238,10 @@ mod tests {
             "INVALID_FILENAME"
         );
         let declared = Some(ImageFormat::Jpeg);
-        assert_eq!(svc.upload(samples::png().into(), None, declared).await.unwrap_err().code(), "CONTENT_TYPE_MISMATCH");
+        assert_eq!(
+            svc.upload(samples::png().into(), None, declared).await.unwrap_err().code(),
+            "CONTENT_TYPE_MISMATCH"
+        );
         assert!(svc.store.keys().is_empty());
     }
 

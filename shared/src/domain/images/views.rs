@@ -148,4 +148,3 @@ pub struct PresignedUpload {
     #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub public_url: String,
 }
-
