@@ -12,7 +12,7 @@ use crate::transport::soap::{self, Fault, Service};
 use crate::{
     domain::health::HealthReport,
     transport::soap::examples::{
-        CLIENT_FAULT, REGISTER_USER_REQUEST, REGISTER_USER_RESPONSE, SERVER_FAULT, SOAP, registration_wsdl,
+        CLIENT_FAULT, REGISTER_USER_REQUEST, REGISTER_USER_RESPONSE, SERVER_FAULT, SOAP, registration_wsdl_example,
     },
 };
 
@@ -87,7 +87,7 @@ where
             description = "Present (any value, even empty; any case) to get the WSDL"),
     ),
     responses(
-        (status = 200, description = "The WSDL 1.1 document", content_type = SOAP, body = String, example = json!(registration_wsdl())),
+        (status = 200, description = "The WSDL 1.1 document", content_type = SOAP, body = String, example = json!(registration_wsdl_example())),
         (status = 400, description = "Client fault: no `wsdl` parameter (INVALID_SOAP_REQUEST)", content_type = SOAP, body = String),
     )))]
 async fn registration_wsdl(req: Request) -> Response<Body> {

@@ -55,7 +55,7 @@ pub const SERVER_FAULT: &str = concat!(
 );
 
 /// The WSDL as `GET /register?wsdl` answers it for a request to `https://api.example.com/register`.
-pub fn registration_wsdl() -> String {
+pub fn registration_wsdl_example() -> String {
     super::wsdl::wsdl(super::wsdl::Service::Registration, "https://api.example.com/register")
 }
 
@@ -86,6 +86,6 @@ mod tests {
         assert_eq!(text_of(&fault_response(&not_found, request_id)), CLIENT_FAULT);
         let down = AppError::unavailable(Dependency::Postgres, "connection refused");
         assert_eq!(text_of(&fault_response(&down, request_id)), SERVER_FAULT);
-        assert!(registration_wsdl().contains("https://api.example.com/register"));
+        assert!(registration_wsdl_example().contains("https://api.example.com/register"));
     }
 }
