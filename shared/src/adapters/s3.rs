@@ -1,8 +1,8 @@
 //! Amazon S3 (or any S3-compatible store: LocalStack, SeaweedFS, MinIO) as the image store.
-//! The endpoint and bucket are configuration; the same code runs against all of them.
+//! The endpoint and bucket are configuration (`config::ImageStoreConfig`); the same code runs
+//! against all of them.
 
-use crate::config;
-use crate::config::ConfigError;
+use crate::config::{ImageStoreConfig, ObjectAcl};
 use crate::domain::error::{AppError, Dependency};
 use crate::domain::images::{ImageStore, ListedObject, NewObject, ObjectInfo, PresignedPut};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -41,38 +41,24 @@ where
 }
 
 impl S3Images {
-    /// `IMAGES_BUCKET`; `IMAGES_S3_ENDPOINT` points images at another store than the rest of
-    /// AWS (e.g. SeaweedFS standing in for MinIO while SQS is on LocalStack);
-    /// `IMAGES_OBJECT_ACL=public-read`; `IMAGES_PUBLIC_BASE_URL` for a CDN in front.
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let bucket = config::required("IMAGES_BUCKET")?;
-        let endpoint = config::optional("IMAGES_S3_ENDPOINT")
-            .or_else(|| config::optional("AWS_ENDPOINT_URL_S3"))
-            .or_else(|| config::optional("AWS_ENDPOINT_URL"))
-            .map(|e| e.trim_end_matches('/').to_string());
+    /// The store of `config`; the SDK's region names the bucket's public URL on AWS.
+    pub fn new(sdk: &aws_config::SdkConfig, config: &ImageStoreConfig) -> Self {
         let mut s3 = aws_sdk_s3::config::Builder::from(sdk);
-        if let Some(endpoint) = &endpoint {
+        if let Some(endpoint) = &config.endpoint {
             // Emulators and MinIO-likes serve path-style; virtual hosts would need DNS per bucket.
             s3 = s3.endpoint_url(endpoint).force_path_style(true);
         }
-        let acl = match config::optional("IMAGES_OBJECT_ACL").as_deref() {
-            None | Some("none") => None,
-            Some("public-read") => Some(ObjectCannedAcl::PublicRead),
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "IMAGES_OBJECT_ACL",
-                    reason: format!("'{other}' is not one of: public-read, none"),
-                });
-            }
+        let acl = match config.acl {
+            ObjectAcl::BucketPolicy => None,
+            ObjectAcl::PublicRead => Some(ObjectCannedAcl::PublicRead),
         };
+        let bucket = config.bucket.clone();
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
-        let public_base_url = config::optional("IMAGES_PUBLIC_BASE_URL")
-            .map(|u| u.trim_end_matches('/').to_string())
-            .unwrap_or_else(|| match &endpoint {
-                Some(endpoint) => format!("{endpoint}/{bucket}"),
-                None => format!("https://{bucket}.s3.{region}.amazonaws.com"),
-            });
-        Ok(Self { client: aws_sdk_s3::Client::from_conf(s3.build()), bucket, acl, public_base_url })
+        let public_base_url = config.public_base_url.clone().unwrap_or_else(|| match &config.endpoint {
+            Some(endpoint) => format!("{endpoint}/{bucket}"),
+            None => format!("https://{bucket}.s3.{region}.amazonaws.com"),
+        });
+        Self { client: aws_sdk_s3::Client::from_conf(s3.build()), bucket, acl, public_base_url }
     }
 
     pub fn public_base_url(&self) -> &str {

@@ -7,8 +7,16 @@
 pub mod auth;
 #[cfg(feature = "chat")]
 pub mod chat;
+#[cfg(feature = "apidocs")]
+pub mod docs;
+#[cfg(all(feature = "images", feature = "s3"))]
+pub mod images;
 #[cfg(feature = "tenants")]
 pub mod tenants;
+#[cfg(all(feature = "soap", feature = "identity", feature = "postgres"))]
+pub mod user_lookup;
+#[cfg(all(feature = "postgres", feature = "sqs"))]
+pub mod user_soap;
 
 #[cfg(feature = "aws")]
 use crate::config::{ConfigError, Env};

@@ -11,7 +11,6 @@ mod chat;
 mod stores;
 #[cfg(feature = "tenants")]
 mod tenants;
-
 #[cfg(feature = "identity")]
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
 #[cfg(feature = "chat")]
@@ -19,6 +18,14 @@ pub use chat::ChatConfig;
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
 #[cfg(feature = "tenants")]
 pub use tenants::{IntrospectionConfig, TenantPoolConfig, cache_policy, memory_cache_entries};
+#[cfg(feature = "images")]
+mod images;
+#[cfg(feature = "soap")]
+mod user_lookup;
+#[cfg(feature = "images")]
+pub use images::{ImageStoreConfig, ObjectAcl, image_policy};
+#[cfg(feature = "soap")]
+pub use user_lookup::lookup_allowed_origin;
 
 pub use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, BTreeSet};

@@ -20,3 +20,5 @@ pub mod images;
 pub mod sessions;
 #[cfg(feature = "tenants")]
 pub mod tenants;
+#[cfg(feature = "identity")]
+pub mod user_lookup;

@@ -10,6 +10,14 @@ pub mod auth;
 pub mod bookstore_auth;
 #[cfg(feature = "identity")]
 pub mod chat;
+#[cfg(feature = "apidocs")]
+pub mod docs;
 pub mod health;
+#[cfg(feature = "images")]
+pub mod images;
 #[cfg(feature = "tenants")]
 pub mod tenant_data;
+#[cfg(all(feature = "soap", feature = "identity"))]
+pub mod user_lookup;
+#[cfg(all(feature = "soap", feature = "identity"))]
+pub mod user_soap;

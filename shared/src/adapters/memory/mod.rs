@@ -7,6 +7,8 @@ mod auth;
 #[cfg(feature = "chat")]
 mod chat;
 mod events;
+#[cfg(feature = "images")]
+mod images;
 mod ratelimit;
 #[cfg(feature = "tenants")]
 mod tenants;
@@ -16,6 +18,8 @@ pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
 #[cfg(feature = "chat")]
 pub use chat::MemoryChat;
 pub use events::{MemoryOutbox, MemoryQueue};
+#[cfg(feature = "images")]
+pub use images::MemoryImages;
 pub use ratelimit::MemoryCounter;
 #[cfg(feature = "tenants")]
 pub use tenants::{MemoryDirectory, MemoryIntrospector, MemoryRecords, MemorySharedCache, MemoryTenantDatabases};

@@ -132,6 +132,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
         handlers::chat::users::Doc::openapi(),
         #[cfg(feature = "tenants")]
         handlers::tenant_data::Doc::openapi(),
+        #[cfg(feature = "images")]
+        handlers::images::Doc::openapi(),
+        #[cfg(all(feature = "soap", feature = "identity"))]
+        handlers::user_soap::Doc::openapi(),
+        #[cfg(all(feature = "soap", feature = "identity"))]
+        handlers::user_lookup::Doc::openapi(),
+        #[cfg(feature = "apidocs")]
+        handlers::docs::Doc::openapi(),
     ];
     for part in parts {
         doc.merge(part);
