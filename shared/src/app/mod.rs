@@ -5,6 +5,8 @@
 //! network, so a cold start costs no round trip).
 
 pub mod auth;
+pub mod operations;
+pub mod sessions;
 #[cfg(feature = "tenants")]
 pub mod tenants;
 

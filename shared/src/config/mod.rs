@@ -6,10 +6,12 @@
 
 #[cfg(feature = "identity")]
 mod auth;
+mod operations;
 mod stores;
 
 #[cfg(feature = "identity")]
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
+pub use operations::outbox_batch_size;
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
 
 pub use secrecy::{ExposeSecret, SecretString};

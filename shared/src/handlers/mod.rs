@@ -4,10 +4,16 @@
 //! a function's composition root (`app`) picks the adapters, a unit test picks the in-memory
 //! ones.
 
+pub mod audit;
 #[cfg(feature = "identity")]
 pub mod auth;
 #[cfg(feature = "identity")]
 pub mod bookstore_auth;
 #[cfg(feature = "identity")]
 pub mod chat;
+#[cfg(feature = "http")]
+pub mod connected;
+#[cfg(feature = "http")]
 pub mod health;
+pub mod operations;
+pub mod sessions;

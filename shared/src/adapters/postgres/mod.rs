@@ -9,6 +9,8 @@ use crate::domain::health::{DatabaseInfo, Probe, ProbeFuture, ServerInfo};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
+#[cfg(feature = "sessions")]
+mod directory;
 mod outbox;
 #[cfg(feature = "identity")]
 mod refresh;
@@ -146,6 +148,12 @@ impl DatabaseInfo for Postgres {
         let client = self.client().await?;
         let row = client.query_one("SELECT version(), now()", &[]).await.map_err(db_error)?;
         Ok(ServerInfo { version: row.get(0), server_time: row.get(1) })
+    }
+}
+
+impl crate::domain::migrations::SchemaMigrations for Postgres {
+    async fn migrate(&self) -> Result<Vec<String>, AppError> {
+        Postgres::migrate(self).await
     }
 }
 

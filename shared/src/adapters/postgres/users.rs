@@ -152,15 +152,3 @@ impl RegistrationStore for Postgres {
         Ok((user, entry))
     }
 }
-
-#[cfg(feature = "sessions")]
-impl crate::domain::sessions::UserDirectory for Postgres {
-    async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, AppError> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt("SELECT id FROM users WHERE lower(username) = lower($1)", &[&username])
-            .await
-            .map_err(db_error)?;
-        Ok(row.map(|r| r.get(0)))
-    }
-}

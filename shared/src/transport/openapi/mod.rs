@@ -120,6 +120,10 @@ pub fn document() -> utoipa::openapi::OpenApi {
         handlers::bookstore_auth::Doc::openapi(),
         #[cfg(feature = "identity")]
         handlers::chat::auth::Doc::openapi(),
+        #[cfg(all(feature = "identity", feature = "sessions"))]
+        handlers::sessions::Doc::openapi(),
+        #[cfg(feature = "sessions")]
+        handlers::connected::Doc::openapi(),
     ];
     for part in parts {
         doc.merge(part);
