@@ -10,10 +10,19 @@ pub async fn audit() -> Result<crate::adapters::mongo::Mongo, ConfigError> {
     crate::adapters::mongo::Mongo::new(&crate::config::MongoConfig::from_env(&Env::process())?).await
 }
 
-/// `outbox-relay` (every minute): the outbox, its queues, and `OUTBOX_BATCH_SIZE`.
+/// `outbox-relay` (every minute): the outbox in PostgreSQL, the queues it delivers to, and
+/// `OUTBOX_BATCH_SIZE`.
 #[cfg(all(feature = "postgres", feature = "sqs"))]
 pub async fn relay()
 -> Result<crate::domain::outbox::Relay<crate::adapters::postgres::Postgres, crate::adapters::sqs::Sqs>, ConfigError> {
-    let outbox = super::auth::outbox().await?;
-    Ok(crate::domain::outbox::Relay { outbox, batch: crate::config::outbox_batch_size(&Env::process())? })
+    use crate::adapters::{postgres::Postgres, sqs::Sqs};
+    use crate::config::{PostgresConfig, QueueConfig, outbox_batch_size};
+    use crate::domain::outbox::{Outbox, Relay};
+    let env = Env::process();
+    let sdk = super::aws(&env).await?;
+    let outbox = Outbox {
+        store: Postgres::new(&PostgresConfig::from_env(&env)?)?,
+        publisher: Sqs::new(&sdk, QueueConfig::from_env(&env)),
+    };
+    Ok(Relay { outbox, batch: outbox_batch_size(&env)? })
 }

@@ -2,9 +2,11 @@
 //! tokens checked against the DynamoDB token store, changes announced on `session-events`
 //! through the PostgreSQL outbox.
 
+#[cfg(all(feature = "mongo", any(feature = "postgres", feature = "sessions")))]
+use crate::adapters::mongo::Mongo;
 #[cfg(all(feature = "postgres", feature = "mongo"))]
-use crate::adapters::{mongo::Mongo, postgres::Postgres};
-#[cfg(feature = "mongo")]
+use crate::adapters::postgres::Postgres;
+#[cfg(all(feature = "mongo", any(feature = "postgres", feature = "sessions")))]
 use crate::config::{ConfigError, Env, MongoConfig};
 #[cfg(all(feature = "postgres", feature = "mongo"))]
 use crate::config::{PostgresConfig, dependency_timeout};
@@ -70,8 +72,8 @@ pub async fn health() -> Result<HealthCheck, ConfigError> {
 
 /// `session-recorder` (consumer of `auth-events`): the session documents alone.
 #[cfg(all(feature = "sessions", feature = "mongo"))]
-pub async fn recorder() -> Result<crate::adapters::mongo::Mongo, ConfigError> {
-    crate::adapters::mongo::Mongo::new(&MongoConfig::from_env(&Env::process())?).await
+pub async fn recorder() -> Result<Mongo, ConfigError> {
+    Mongo::new(&MongoConfig::from_env(&Env::process())?).await
 }
 
 /// `GET /last-connection`: users in PostgreSQL, their sessions in MongoDB.

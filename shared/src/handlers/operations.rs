@@ -19,7 +19,9 @@ pub async fn relay<S: OutboxStore, P: EventPublisher>(
     relay: &Relay<S, P>,
     _event: serde_json::Value,
 ) -> Result<DeliveryReport, AppError> {
-    let report = relay.outbox.relay(relay.batch).await?;
+    // Boxed: the relay's future (down to the SQS client's) nested in the runtime's is deeper
+    // than the compiler's layout query allows.
+    let report = Box::pin(relay.outbox.relay(relay.batch)).await?;
     tracing::info!(delivered = report.delivered, failed = report.failed, "outbox relay run");
     Ok(report)
 }

@@ -55,7 +55,7 @@ pub fn parse_limit(raw: Option<&str>) -> Result<i64, AppError> {
 }
 
 /// Whether a session id a client sent is blank or too long (in bytes, as stored).
-pub(crate) fn malformed_session_id(id: &str) -> bool {
+pub fn malformed_session_id(id: &str) -> bool {
     id.trim().is_empty() || id.len() > MAX_SESSION_ID_LEN
 }
 

@@ -173,10 +173,10 @@ impl<U, T, S: SessionStore, O: OutboxStore, Q: EventPublisher> SessionService<U,
 pub(crate) mod tests {
     use super::*;
     use crate::adapters::memory::{MemoryOutbox, MemoryQueue, MemorySessions, MemoryTokens, MemoryUsers};
+    use crate::domain::auth::UserRecord;
     use crate::domain::auth::passwords::{MIN_PBKDF2_ITERATIONS, PasswordHasher};
     use crate::domain::auth::tokens::TokenService;
     use crate::domain::auth::tokens::tests::settings;
-    use crate::domain::auth::UserRecord;
     use std::time::Duration;
 
     pub(crate) type Service = SessionService<MemoryUsers, MemoryTokens, MemorySessions, MemoryOutbox, MemoryQueue>;
