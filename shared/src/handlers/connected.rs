@@ -55,3 +55,47 @@ pub async fn last_connection<D: UserDirectory, S: SessionStore>(
 pub async fn health(check: &HealthCheck, _req: Request) -> Result<Response<Body>, AppError> {
     Ok(super::health::report(check).await)
 }
+
+#[cfg(all(test, feature = "sessions"))]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{MemoryDirectory, MemorySessions};
+    use crate::domain::sessions::{SessionRecord, SessionStore};
+    use crate::transport::http::RequestExt;
+    use std::collections::HashMap;
+
+    fn request(username: Option<&str>) -> Request {
+        let query: HashMap<String, String> =
+            username.map(|u| ("username".to_string(), u.to_string())).into_iter().collect();
+        lambda_http::http::Request::builder()
+            .uri("/last-connection")
+            .body(Body::Empty)
+            .unwrap()
+            .with_query_string_parameters(query)
+    }
+
+    #[tokio::test]
+    async fn the_last_connection_is_answered_as_json_or_as_a_404() {
+        let connections = LastConnections {
+            users: MemoryDirectory::with([(1, "alice"), (2, "bob")]),
+            sessions: MemorySessions::default(),
+        };
+        let login = SessionRecord {
+            user_id: 1,
+            username: "alice".into(),
+            login_event_id: uuid::Uuid::now_v7(),
+            started_at: chrono::Utc::now() - chrono::Duration::hours(3),
+            user_agent: None,
+            source_ip: None,
+            token_id: None,
+        };
+        connections.sessions.record_login(&login).await.unwrap();
+        let resp = last_connection(&connections, request(Some(" alice "))).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let body: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
+        assert_eq!((body["username"].as_str(), body["relative"].as_str()), (Some("alice"), Some("3 hours ago")));
+        assert_eq!(last_connection(&connections, request(None)).await.unwrap_err().code(), "MISSING_USERNAME");
+        assert_eq!(last_connection(&connections, request(Some("bob"))).await.unwrap_err().code(), "NO_CONNECTION");
+        assert_eq!(last_connection(&connections, request(Some("carol"))).await.unwrap_err().code(), "USER_NOT_FOUND");
+    }
+}

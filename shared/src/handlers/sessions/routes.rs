@@ -252,3 +252,88 @@ impl utoipa::Modify for SessionMetadata {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sessions::service::tests::{Service, bearer, service};
+    use crate::transport::http::RequestExt;
+    use std::collections::HashMap;
+
+    fn request(method: &str, authorization: Option<&str>, body: &str) -> Request {
+        let mut builder = lambda_http::http::Request::builder().method(method).uri("/api/sessions");
+        if let Some(value) = authorization {
+            builder = builder.header("authorization", value);
+        }
+        builder.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    fn for_user(req: Request, user_id: &str, query: &[(&str, &str)]) -> Request {
+        let query: HashMap<String, String> = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        req.with_path_parameters(HashMap::from([("userId".to_string(), user_id.to_string())]))
+            .with_query_string_parameters(query)
+    }
+
+    fn json(resp: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(resp.body()).unwrap()
+    }
+
+    async fn created(service: &Service, authorization: &str) -> serde_json::Value {
+        let resp = create(service, request("POST", Some(authorization), "")).await.unwrap();
+        assert_eq!(resp.status(), 201);
+        json(&resp)
+    }
+
+    #[tokio::test]
+    async fn a_session_is_created_with_or_without_a_body() {
+        let service = service(false);
+        let alice = bearer(&service, 1).await;
+        let session = created(&service, &alice).await;
+        assert_eq!((session["origin"].as_str(), session["metadata"].clone()), (Some("api"), serde_json::json!({})));
+        let body = r#"{"metadata": {"device": "phone"}}"#;
+        let resp = create(&service, request("POST", Some(&alice), body)).await.unwrap();
+        assert_eq!(json(&resp)["metadata"], serde_json::json!({"device": "phone"}));
+        let unknown = create(&service, request("POST", Some(&alice), r#"{"other": 1}"#)).await.unwrap_err();
+        assert_eq!(unknown.code(), "VALIDATION_FAILED");
+        assert_eq!(create(&service, request("POST", None, "")).await.unwrap_err().code(), "MISSING_TOKEN");
+    }
+
+    #[tokio::test]
+    async fn the_user_id_is_checked_before_the_token_then_the_owner() {
+        let service = service(false);
+        let no_token = for_user(request("GET", None, ""), "abc", &[]);
+        assert_eq!(list(&service, no_token).await.unwrap_err().code(), "INVALID_USER_ID");
+        let alice = bearer(&service, 1).await;
+        let other = for_user(request("GET", Some(&alice), ""), "2", &[]);
+        assert_eq!(list(&service, other).await.unwrap_err().code(), "FORBIDDEN");
+        let bad_limit = for_user(request("GET", Some(&alice), ""), "1", &[("limit", "0")]);
+        assert_eq!(list(&service, bad_limit).await.unwrap_err().code(), "INVALID_LIMIT");
+    }
+
+    #[tokio::test]
+    async fn sessions_are_listed_touched_ended_and_verified() {
+        let service = service(false);
+        let alice = bearer(&service, 1).await;
+        let session = created(&service, &alice).await;
+        let id = session["sessionId"].as_str().unwrap();
+
+        let listed = list(&service, for_user(request("GET", Some(&alice), ""), "1", &[("limit", "5")])).await.unwrap();
+        let listed = json(&listed);
+        assert_eq!((listed["userId"].as_i64(), listed["count"].as_u64()), (Some(1), Some(1)));
+
+        let body = format!(r#"{{"sessionId": "{id}", "metadata": {{"device": "tablet"}}}}"#);
+        let touched = touch(&service, for_user(request("PUT", Some(&alice), &body), "1", &[])).await.unwrap();
+        assert_eq!(json(&touched)["metadata"], serde_json::json!({"device": "tablet"}));
+        let missing = touch(&service, for_user(request("PUT", Some(&alice), ""), "1", &[])).await.unwrap_err();
+        assert_eq!(missing.code(), "EMPTY_BODY");
+
+        let verified = verify(&service, request("GET", Some(&alice), "")).await.unwrap();
+        assert_eq!(json(&verified)["session"]["sessionId"].as_str(), Some(id));
+
+        let one = for_user(request("DELETE", Some(&alice), ""), "1", &[("sessionId", id)]);
+        assert_eq!(json(&end(&service, one).await.unwrap()), serde_json::json!({"userId": 1, "ended": 1}));
+        let again = for_user(request("DELETE", Some(&alice), ""), "1", &[("sessionId", id)]);
+        assert_eq!(end(&service, again).await.unwrap_err().code(), "SESSION_NOT_FOUND");
+        assert_eq!(verify(&service, request("GET", Some(&alice), "")).await.unwrap_err().code(), "SESSION_ENDED");
+    }
+}
