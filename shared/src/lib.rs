@@ -16,7 +16,7 @@ pub mod adapters;
 pub mod app;
 pub mod config;
 pub mod domain;
-#[cfg(feature = "http")]
+#[cfg(any(feature = "http", feature = "consumer", feature = "invoke"))]
 pub mod handlers;
 pub mod logging;
 pub mod transport;

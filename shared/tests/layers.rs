@@ -115,10 +115,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// `#[cfg(test)]` or `#[cfg(all(test, …))]`: code that exists only in unit tests.
 fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .any(|a| a.path().is_ident("cfg") && a.meta.to_token_stream_string().replace(' ', "").contains("(test)"))
+    attrs.iter().any(|a| {
+        let cfg = a.meta.to_token_stream_string().replace(' ', "");
+        a.path().is_ident("cfg") && (cfg.contains("(test)") || cfg.contains("all(test,"))
+    })
 }
 
 trait TokensToString {
@@ -132,8 +134,13 @@ impl<T: quote::ToTokens> TokensToString for T {
 }
 
 /// Turns a path written in module `at` into an absolute one: `crate::…`, or `extern::<crate>::…`.
+/// A path may also start with a child module of `at` (`pub use login::Credentials`).
 fn absolute(at: &[String], segments: &[String]) -> Option<Vec<String>> {
     let first = segments.first()?;
+    let child: Vec<String> = at.iter().chain([first]).cloned().collect();
+    if segments.len() > 1 && MODULES.with(|m| m.borrow().contains(&child)) {
+        return Some(at.iter().chain(segments).cloned().collect());
+    }
     match first.as_str() {
         "crate" => Some(segments.to_vec()),
         "self" => Some(at.iter().chain(&segments[1..]).cloned().collect()),
@@ -199,19 +206,23 @@ impl Collector<'_> {
         }
     }
 
+    /// Paths inside attributes (`schema(value_type = super::tokens::UserRole)`,
+    /// `serde(deserialize_with = "crate::domain::json::integer")`) are dependencies too.
     fn note_attribute_strings(&mut self, attrs: &[syn::Attribute]) {
         for attr in attrs {
-            let text = attr.meta.to_token_stream_string();
-            for (i, _) in text.match_indices("crate ::") {
-                let path: String =
-                    text[i..].chars().take_while(|c| c.is_alphanumeric() || "_: ".contains(*c)).collect();
-                let segments: Vec<String> =
-                    path.split("::").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-                self.references.push(segments);
-            }
-            for quoted in text.split('"').skip(1).step_by(2) {
-                if quoted.starts_with("crate::") {
-                    self.references.push(quoted.split("::").map(str::to_string).collect());
+            let text = attr.meta.to_token_stream_string().replace(' ', "").replace('"', " ");
+            for start in ["crate::", "super::"] {
+                for (i, _) in text.match_indices(start) {
+                    if i > 0 && text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+                        continue;
+                    }
+                    let path: String =
+                        text[i..].chars().take_while(|c| c.is_alphanumeric() || "_:".contains(*c)).collect();
+                    let segments: Vec<String> =
+                        path.split("::").filter(|s| !s.is_empty()).map(str::to_string).collect();
+                    if let Some(abs) = absolute(self.at, &segments) {
+                        self.references.push(abs);
+                    }
                 }
             }
         }
@@ -270,9 +281,15 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 }
 
+thread_local! {
+    /// Every module of the crate, for telling `child::item` from `other_crate::item`.
+    static MODULES: std::cell::RefCell<BTreeSet<Vec<String>>> = Default::default();
+}
+
 fn load() -> BTreeMap<Vec<String>, Module> {
     let mut files = Vec::new();
     rust_files(&src_dir(), &mut files);
+    MODULES.with(|m| *m.borrow_mut() = files.iter().map(|f| module_path(f)).collect());
     let mut modules = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("readable source");

@@ -870,7 +870,7 @@ fn openapi_operations(doc: &Json) -> BTreeSet<Route> {
 fn openapi_document_describes_exactly_the_template_routes() {
     let t = Template::load();
     let routes = template_http_routes(&t);
-    let doc: Json = serde_json::from_str(&shared::transport::openapi::to_pretty_json()).expect("document is JSON");
+    let doc: Json = serde_json::from_str(&shared::handlers::openapi::to_pretty_json()).expect("document is JSON");
     let ops = openapi_operations(&doc);
     let mut problems = Vec::new();
     for ((method, path), function) in &routes {
@@ -895,7 +895,7 @@ fn openapi_document_describes_exactly_the_template_routes() {
 /// rewrites it.
 #[test]
 fn docs_openapi_json_is_generated_from_the_code() {
-    let generated = shared::transport::openapi::to_pretty_json();
+    let generated = shared::handlers::openapi::to_pretty_json();
     let path = root().join(OPENAPI_FILE);
     let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
     if on_disk == generated {

@@ -2,17 +2,9 @@
 //! ends it (whichever arrives first). Idempotent: a redelivered event changes nothing; failures
 //! are reported per message so only those are retried (then DLQ).
 
-use shared::adapters::mongo::Mongo;
-use shared::domain::sessions::apply_auth_event;
-use shared::transport::sqs as consumer;
+use shared::{app, handlers, transport::lambda};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), consumer::Error> {
-    shared::logging::init();
-    let sessions = Mongo::from_env().await?;
-    consumer::serve(|event| {
-        let sessions = &sessions;
-        async move { apply_auth_event(sessions, &event).await }
-    })
-    .await
+async fn main() -> Result<(), lambda::Error> {
+    lambda::sqs(app::sessions::recorder(), handlers::sessions::on_auth_event).await
 }

@@ -4,6 +4,7 @@
 //! Built on the hyper client and rustls (over ring) that the AWS SDK already links, so this
 //! adds no second TLS stack; the TLS roots are loaded on first use, not at init.
 
+use crate::config::ConfigError;
 use crate::config::{ExposeSecret, IntrospectionConfig, SecretString};
 use crate::domain::error::{AppError, Dependency};
 use crate::domain::tenants::{Introspector, TokenInfo};
@@ -31,16 +32,21 @@ pub struct HttpIntrospector {
 }
 
 impl HttpIntrospector {
-    /// Connects lazily: the client and its TLS roots are built on the first call.
-    pub fn new(config: &IntrospectionConfig) -> Self {
+    /// Connects lazily: the client and its TLS roots are built on the first call. A URL that is
+    /// not one is a configuration error naming `AUTH_SERVICE_URL`.
+    pub fn new(config: &IntrospectionConfig) -> Result<Self, ConfigError> {
+        let uri = config.url.parse().map_err(|e: hyper::http::uri::InvalidUri| ConfigError::Invalid {
+            name: "AUTH_SERVICE_URL",
+            reason: e.to_string(),
+        })?;
         let credentials = format!("{}:{}", config.client_id, config.client_secret.expose_secret());
         let authorization = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials));
-        Self {
+        Ok(Self {
             client: OnceCell::new(),
-            uri: config.uri.clone(),
+            uri,
             authorization: SecretString::from(authorization),
             timeout: config.timeout,
-        }
+        })
     }
 
     fn build_client(&self) -> Result<HttpsClient, AppError> {

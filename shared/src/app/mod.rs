@@ -11,6 +11,8 @@ pub mod chat;
 pub mod docs;
 #[cfg(all(feature = "images", feature = "s3"))]
 pub mod images;
+pub mod operations;
+pub mod sessions;
 #[cfg(feature = "tenants")]
 pub mod tenants;
 #[cfg(all(feature = "soap", feature = "identity", feature = "postgres"))]

@@ -27,7 +27,7 @@ pub async fn data() -> Result<Tenants, ConfigError> {
     let capacity = memory_cache_entries(&env)?;
     Ok(TenantData {
         access: TenantAccess {
-            introspector: HttpIntrospector::new(&IntrospectionConfig::from_env(&env, timeout)?),
+            introspector: HttpIntrospector::new(&IntrospectionConfig::from_env(&env, timeout)?)?,
             directory,
             cache: LayeredCache::new(cache, capacity),
             limiter: RateLimiter::new(counters),

@@ -8,6 +8,7 @@
 mod auth;
 #[cfg(feature = "chat")]
 mod chat;
+mod operations;
 mod stores;
 #[cfg(feature = "tenants")]
 mod tenants;
@@ -15,6 +16,7 @@ mod tenants;
 pub use auth::{introspection_clients, password_hasher, refresh_ttl, token_settings};
 #[cfg(feature = "chat")]
 pub use chat::ChatConfig;
+pub use operations::outbox_batch_size;
 pub use stores::{MongoConfig, PostgresConfig, QueueConfig, dependency_timeout, table_name};
 #[cfg(feature = "tenants")]
 pub use tenants::{IntrospectionConfig, TenantPoolConfig, cache_policy, memory_cache_entries};

@@ -53,27 +53,17 @@ pub async fn apply_user_event<A: AuditTrail>(trail: &A, event: &EventEnvelope) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct MemoryTrail(Mutex<Vec<AuditRecord>>);
-    impl AuditTrail for MemoryTrail {
-        async fn record(&self, r: &AuditRecord) -> Result<bool, AppError> {
-            let mut all = self.0.lock().unwrap();
-            if all.iter().any(|x| x.event_id == r.event_id) {
-                return Ok(false);
-            }
-            all.push(r.clone());
-            Ok(true)
-        }
-    }
+    use crate::adapters::memory::MemoryAuditTrail;
 
     #[tokio::test]
     async fn registrations_are_recorded_once_and_others_ignored() {
-        let trail = MemoryTrail::default();
+        let trail = MemoryAuditTrail::default();
         let e = EventEnvelope::new(USER_REGISTERED, "t", serde_json::json!({"userId": 3, "username": "zoe"})).unwrap();
         assert_eq!(apply_user_event(&trail, &e).await.unwrap(), AuditOutcome::Recorded);
         assert_eq!(apply_user_event(&trail, &e).await.unwrap(), AuditOutcome::Duplicate);
+        let recorded = trail.0.lock().unwrap().clone();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!((recorded[0].user_id, recorded[0].username.as_deref()), (Some(3), Some("zoe")));
         let other = EventEnvelope::new("Other", "t", ()).unwrap();
         assert_eq!(apply_user_event(&trail, &other).await.unwrap(), AuditOutcome::Ignored);
         let bad = EventEnvelope::new(USER_REGISTERED, "t", serde_json::json!({})).unwrap();

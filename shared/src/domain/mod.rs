@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod json;
+pub mod migrations;
 pub mod outbox;
 pub mod ratelimit;
 

@@ -49,6 +49,12 @@ impl<S: OutboxStore, P: EventPublisher> Outbox<S, P> {
     }
 }
 
+/// The scheduled relay: an outbox, and how many entries it claims at a time.
+pub struct Relay<S, P> {
+    pub outbox: Outbox<S, P>,
+    pub batch: i64,
+}
+
 #[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryReport {

@@ -4,17 +4,24 @@
 //! a function's composition root (`app`) picks the adapters, a unit test picks the in-memory
 //! ones.
 
+pub mod audit;
 #[cfg(feature = "identity")]
 pub mod auth;
 #[cfg(feature = "identity")]
 pub mod bookstore_auth;
 #[cfg(feature = "identity")]
 pub mod chat;
+#[cfg(feature = "http")]
+pub mod connected;
 #[cfg(feature = "apidocs")]
 pub mod docs;
 pub mod health;
 #[cfg(feature = "images")]
 pub mod images;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+pub mod operations;
+pub mod sessions;
 #[cfg(feature = "tenants")]
 pub mod tenant_data;
 #[cfg(all(feature = "soap", feature = "identity"))]

@@ -507,13 +507,13 @@ where
 mod tests {
     use super::*;
     use crate::adapters::memory::{
-        MemoryCounter, MemoryDirectory, MemoryIntrospector, MemorySharedCache, MemoryTenantDatabases,
+        MemoryCounter, MemoryIntrospector, MemorySharedCache, MemoryTenantDatabases, MemoryTenantDirectory,
     };
     use crate::domain::tenants::access::tests::{access, token};
     use std::collections::HashMap;
 
     type Tenants =
-        TenantData<MemoryIntrospector, MemoryDirectory, MemorySharedCache, MemoryCounter, MemoryTenantDatabases>;
+        TenantData<MemoryIntrospector, MemoryTenantDirectory, MemorySharedCache, MemoryCounter, MemoryTenantDatabases>;
 
     /// The fixture of the access tests, with a token of acme valid for an hour from now, and
     /// acme's rate window long enough that no test crosses it.

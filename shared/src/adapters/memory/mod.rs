@@ -2,6 +2,7 @@
 //! and the fuzz targets (feature `fakes`). They keep what they are given in a `Mutex`, answer
 //! like the real adapter does, and let a test look inside or switch a dependency off.
 
+mod audit;
 #[cfg(feature = "identity")]
 mod auth;
 #[cfg(feature = "chat")]
@@ -9,10 +10,14 @@ mod chat;
 mod events;
 #[cfg(feature = "images")]
 mod images;
+mod migrations;
 mod ratelimit;
+#[cfg(feature = "sessions")]
+mod sessions;
 #[cfg(feature = "tenants")]
 mod tenants;
 
+pub use audit::MemoryAuditTrail;
 #[cfg(feature = "identity")]
 pub use auth::{CompletedLogin, MemoryTokens, MemoryUsers};
 #[cfg(feature = "chat")]
@@ -20,9 +25,12 @@ pub use chat::MemoryChat;
 pub use events::{MemoryOutbox, MemoryQueue};
 #[cfg(feature = "images")]
 pub use images::MemoryImages;
+pub use migrations::MemoryMigrations;
 pub use ratelimit::MemoryCounter;
+#[cfg(feature = "sessions")]
+pub use sessions::{MemorySessions, MemoryUserDirectory};
 #[cfg(feature = "tenants")]
-pub use tenants::{MemoryDirectory, MemoryIntrospector, MemoryRecords, MemorySharedCache, MemoryTenantDatabases};
+pub use tenants::{MemoryIntrospector, MemoryRecords, MemorySharedCache, MemoryTenantDatabases, MemoryTenantDirectory};
 
 /// A poisoned lock only means another test thread panicked; the data is still usable.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

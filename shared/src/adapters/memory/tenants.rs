@@ -80,12 +80,12 @@ impl Introspector for MemoryIntrospector {
 /// The tenant directory. Down, a lookup is DATABASE_ERROR and its health probe
 /// DATABASE_UNAVAILABLE, as with PostgreSQL.
 #[derive(Default)]
-pub struct MemoryDirectory {
+pub struct MemoryTenantDirectory {
     pub tenants: Mutex<Vec<TenantConfig>>,
     up: Switch,
 }
 
-impl MemoryDirectory {
+impl MemoryTenantDirectory {
     pub fn with(tenants: impl IntoIterator<Item = TenantConfig>) -> Self {
         Self { tenants: Mutex::new(tenants.into_iter().collect()), ..Self::default() }
     }
@@ -95,14 +95,14 @@ impl MemoryDirectory {
     }
 }
 
-impl TenantDirectory for MemoryDirectory {
+impl TenantDirectory for MemoryTenantDirectory {
     async fn find(&self, id: &TenantId) -> Result<Option<TenantConfig>, AppError> {
         self.up.check(Dependency::TenantDatabase)?;
         Ok(lock(&self.tenants).iter().find(|t| &t.id == id).cloned())
     }
 }
 
-impl Probe for MemoryDirectory {
+impl Probe for MemoryTenantDirectory {
     fn probe(&self) -> ProbeFuture<'_> {
         let outcome = self.up.check(Dependency::Postgres).map(|()| None);
         Box::pin(async move { outcome })

@@ -11,6 +11,8 @@ use tokio_postgres::NoTls;
 
 #[cfg(feature = "chat")]
 pub mod chat;
+#[cfg(feature = "sessions")]
+pub mod directory;
 pub mod outbox;
 #[cfg(feature = "identity")]
 pub mod refresh;
@@ -150,6 +152,12 @@ impl DatabaseInfo for Postgres {
         let client = self.client().await?;
         let row = client.query_one("SELECT version(), now()", &[]).await.map_err(db_error)?;
         Ok(ServerInfo { version: row.get(0), server_time: row.get(1) })
+    }
+}
+
+impl crate::domain::migrations::SchemaMigrations for Postgres {
+    async fn migrate(&self) -> Result<Vec<String>, AppError> {
+        Postgres::migrate(self).await
     }
 }
 

@@ -119,15 +119,6 @@ impl RegistrationStore for Postgres {
     }
 }
 
-#[cfg(feature = "sessions")]
-impl crate::domain::sessions::UserDirectory for Postgres {
-    async fn user_id_by_username(&self, username: &str) -> Result<Option<i64>, AppError> {
-        let client = self.client().await?;
-        let row = client.query_opt(sql::USER_ID_BY_USERNAME, &[&username]).await.map_err(db_error)?;
-        Ok(row.map(|r| r.get(0)))
-    }
-}
-
 /// The statements of this file, named: one text per statement (the query plan test plans
 /// each row-finding one).
 pub mod sql {
@@ -146,5 +137,4 @@ pub mod sql {
         "SELECT id, username, email, role, tenant_id, created_at, last_login_at FROM users WHERE id = $1";
     pub const INSERT_REGISTERED_USER: &str = "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) \
          RETURNING id, username, email, role, created_at";
-    pub const USER_ID_BY_USERNAME: &str = "SELECT id FROM users WHERE lower(username) = lower($1)";
 }

@@ -42,7 +42,7 @@ pub struct IntrospectionDetails {
     #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub jti: String,
     pub token_type: TokenType,
-    #[cfg_attr(feature = "openapi", schema(value_type = super::tokens::UserRole))]
+    #[cfg_attr(feature = "openapi", schema(value_type = super::users::UserRole))]
     pub role: String,
     /// The user's tenant (seed 003); absent when the user has none.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,7 +20,7 @@ pub use ports::{RefreshStore, RegistrationStore, Rotation, SessionStart, StoredR
 pub use refresh::Refreshed;
 pub use registration::{Registrar, Registration, UserRegistered, register};
 pub use service::{Auth, Identity};
-#[cfg(feature = "openapi")]
-pub use tokens::UserRole;
 pub use tokens::{Claims, IssuedToken, TokenService, TokenSettings, TokenType, bearer_token};
+#[cfg(feature = "openapi")]
+pub use users::UserRole;
 pub use users::{NewUser, UserProfile, UserRecord, UserSummary};

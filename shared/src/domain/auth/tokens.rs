@@ -158,15 +158,6 @@ pub enum TokenType {
     Bearer,
 }
 
-/// A user's role (the `users.role` check constraint; roles travel as text).
-#[cfg(feature = "openapi")]
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum UserRole {
-    User,
-    Admin,
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

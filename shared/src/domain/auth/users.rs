@@ -23,7 +23,7 @@ pub struct NewUser {
     #[cfg_attr(feature = "openapi", schema(example = "alice@example.com"))]
     pub email: String,
     /// Always `user` for a registration.
-    #[cfg_attr(feature = "openapi", schema(value_type = super::tokens::UserRole))]
+    #[cfg_attr(feature = "openapi", schema(value_type = UserRole))]
     pub role: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -36,7 +36,7 @@ pub struct UserSummary {
     pub id: i64,
     #[cfg_attr(feature = "openapi", schema(example = "alice"))]
     pub username: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = super::UserRole))]
+    #[cfg_attr(feature = "openapi", schema(value_type = UserRole))]
     pub role: String,
 }
 
@@ -58,7 +58,7 @@ pub struct UserProfile {
     /// Null for users created without one.
     #[cfg_attr(feature = "openapi", schema(required = true, format = Email, example = "alice@example.com"))]
     pub email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = super::UserRole))]
+    #[cfg_attr(feature = "openapi", schema(value_type = UserRole))]
     pub role: String,
     /// The user's tenant (seed 003), null when none.
     #[cfg_attr(feature = "openapi", schema(required = true, example = "acme"))]
@@ -67,4 +67,13 @@ pub struct UserProfile {
     /// Null until the first login.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A user's role (the `users.role` check constraint; roles travel as text).
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserRole {
+    User,
+    Admin,
 }

@@ -133,7 +133,7 @@ impl<I: Introspector, D: TenantDirectory, S: SharedCache, C: RateCounter> Tenant
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::adapters::memory::{MemoryCounter, MemoryDirectory, MemoryIntrospector, MemorySharedCache};
+    use crate::adapters::memory::{MemoryCounter, MemoryIntrospector, MemorySharedCache, MemoryTenantDirectory};
 
     pub(crate) fn tenant(id: &str, active: bool, limit: u64) -> TenantConfig {
         TenantConfig {
@@ -158,7 +158,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) type Access = TenantAccess<MemoryIntrospector, MemoryDirectory, MemorySharedCache, MemoryCounter>;
+    pub(crate) type Access = TenantAccess<MemoryIntrospector, MemoryTenantDirectory, MemorySharedCache, MemoryCounter>;
 
     /// Tenants acme (3 requests a minute), globex and the disabled off; tokens of acme, of the
     /// unknown tenant ghost and of off, valid until 10 000.
@@ -169,7 +169,7 @@ pub(crate) mod tests {
         introspector.insert("tok-off", token("4", "off", 10_000));
         TenantAccess {
             introspector,
-            directory: MemoryDirectory::with([
+            directory: MemoryTenantDirectory::with([
                 tenant("acme", true, 3),
                 tenant("globex", true, 100),
                 tenant("off", false, 100),

@@ -161,7 +161,7 @@ pub struct TenantCacheReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{MemoryDirectory, MemorySharedCache};
+    use crate::adapters::memory::{MemorySharedCache, MemoryTenantDirectory};
 
     #[test]
     fn health_answers_keep_their_json_shape() {
@@ -194,7 +194,7 @@ mod tests {
     #[tokio::test]
     async fn the_directory_decides_availability_and_the_cache_only_degrades() {
         let check = TenantHealthCheck {
-            directory: MemoryDirectory::default(),
+            directory: MemoryTenantDirectory::default(),
             cache: MemorySharedCache::default(),
             deadline: Duration::from_secs(1),
         };
