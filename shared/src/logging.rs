@@ -4,11 +4,7 @@
 use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
 
 pub fn init() {
-    // AWS_LAMBDA_LOG_LEVEL is what Lambda's advanced logging controls set (the template's
-    // ApplicationLogLevel); a non-empty RUST_LOG (per-module filters) wins over it.
-    let filter = crate::config::optional("RUST_LOG")
-        .or_else(|| crate::config::optional("AWS_LAMBDA_LOG_LEVEL").map(|l| lambda_level_filter(&l)))
-        .unwrap_or_else(|| "info".to_string());
+    let filter = crate::config::log_filter(&crate::config::Env::process());
     // `Targets` (`info`, `shared=debug,warn`, ...), not `EnvFilter`: EnvFilter's span and field
     // filters bring a regex engine with its Unicode tables into every package (docs/performance.md).
     let (targets, not_understood) = match parse_filter(&filter) {
@@ -21,7 +17,7 @@ pub fn init() {
         .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_current_span(true)
         .with_span_list(false)
-        // The target names the module, and `audit` for security events (tenants::api).
+        // The target names the module, and `audit` for security events (the tenant data service).
         .with_target(true)
         .with_ansi(false)
         .finish()
@@ -37,23 +33,8 @@ fn parse_filter(filter: &str) -> Result<Targets, String> {
     filter.trim().parse::<Targets>().map_err(|e| e.to_string())
 }
 
-/// Lambda's levels as a tracing filter: FATAL has no tracing equivalent and means errors only.
-fn lambda_level_filter(level: &str) -> String {
-    match level.trim().to_ascii_lowercase().as_str() {
-        "fatal" => "error".to_string(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn lambda_levels_map_to_tracing_filters() {
-        assert_eq!(super::lambda_level_filter("DEBUG"), "debug");
-        assert_eq!(super::lambda_level_filter("FATAL"), "error");
-        assert_eq!(super::lambda_level_filter(" Warn "), "warn");
-    }
-
     #[test]
     fn filters_name_a_default_level_and_per_module_levels() {
         use tracing::Level;

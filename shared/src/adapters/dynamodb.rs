@@ -31,11 +31,6 @@ impl DynamoTokens {
         Self { client: aws_sdk_dynamodb::Client::new(sdk), table }
     }
 
-    /// Kept for the areas not yet built by a composition root.
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::new(sdk, crate::config::required("TOKENS_TABLE")?))
-    }
-
     pub async fn ping(&self) -> Result<Option<serde_json::Value>, AppError> {
         ping_table(&self.client, &self.table).await
     }

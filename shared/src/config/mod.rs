@@ -123,41 +123,24 @@ impl Env {
     }
 }
 
-/// The process environment, shared by the helpers below until every area takes an [`Env`].
-fn process_env() -> &'static Env {
-    static ENV: std::sync::OnceLock<Env> = std::sync::OnceLock::new();
-    ENV.get_or_init(Env::process)
-}
-
-pub fn required(name: &'static str) -> Result<String, ConfigError> {
-    process_env().required(name)
-}
-
-pub fn optional(name: &'static str) -> Option<String> {
-    process_env().optional(name)
-}
-
-pub fn or_default(name: &'static str, default: &str) -> String {
-    process_env().or_default(name, default)
-}
-
-pub fn parse_or<T>(name: &'static str, default: T) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr,
-    T::Err: std::fmt::Display,
-{
-    process_env().parse_or(name, default)
-}
-
 /// Development mode (`APP_ENV`, or the seed's `NODE_ENV`, set to `development`): error answers
 /// carry internal detail. Anything else, or unset, is production.
 pub fn development(env: &Env) -> bool {
     env.first_of(&["APP_ENV", "NODE_ENV"]).is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("development"))
 }
 
-/// Kept for the areas not yet built from an [`Env`].
-pub fn is_development() -> bool {
-    development(process_env())
+/// The log filter: a non-empty `RUST_LOG` (per-module levels), else Lambda's own level
+/// (`AWS_LAMBDA_LOG_LEVEL`, set from the template's `ApplicationLogLevel`), else `info`. FATAL has
+/// no tracing equivalent and means errors only.
+pub fn log_filter(env: &Env) -> String {
+    env.optional("RUST_LOG")
+        .or_else(|| {
+            env.optional("AWS_LAMBDA_LOG_LEVEL").map(|level| match level.trim().to_ascii_lowercase().as_str() {
+                "fatal" => "error".to_string(),
+                other => other.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "info".to_string())
 }
 
 #[cfg(test)]
@@ -186,6 +169,18 @@ mod tests {
         let secret = env.secret("S").unwrap();
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert_eq!(secret.expose_secret(), "hunter2-hunter2");
+    }
+
+    #[test]
+    fn the_log_filter_is_rust_log_else_the_lambda_level() {
+        assert_eq!(
+            log_filter(&Env::from_pairs([("RUST_LOG", "warn,shared=debug"), ("AWS_LAMBDA_LOG_LEVEL", "ERROR")])),
+            "warn,shared=debug"
+        );
+        assert_eq!(log_filter(&Env::from_pairs([("AWS_LAMBDA_LOG_LEVEL", "DEBUG")])), "debug");
+        assert_eq!(log_filter(&Env::from_pairs([("AWS_LAMBDA_LOG_LEVEL", "FATAL")])), "error");
+        assert_eq!(log_filter(&Env::from_pairs([("AWS_LAMBDA_LOG_LEVEL", " Warn ")])), "warn");
+        assert_eq!(log_filter(&Env::from_pairs::<&str, &str>([])), "info");
     }
 
     #[test]

@@ -6,7 +6,6 @@ use crate::domain::error::AppError;
 use crate::domain::error::ErrorCode;
 use crate::domain::events::EventEnvelope;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-pub use lambda_runtime::{Error, LambdaEvent};
 use std::future::Future;
 
 fn parse(message: &SqsMessage) -> Result<EventEnvelope, AppError> {
@@ -49,20 +48,6 @@ where
         }
     }
     response
-}
-
-/// Runs a queue-triggered function over [`process_batch`].
-pub async fn serve<F, Fut, T>(handle: F) -> Result<(), Error>
-where
-    F: Fn(EventEnvelope) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<T, AppError>> + Send,
-    T: std::fmt::Debug,
-{
-    let handle = &handle;
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(process_batch(event.payload, handle).await)
-    }))
-    .await
 }
 
 #[cfg(test)]

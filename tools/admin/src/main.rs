@@ -5,9 +5,9 @@
 
 use clap::{Parser, Subcommand};
 use shared::adapters::postgres::Postgres;
-use shared::domain::auth::PasswordHasher;
-use shared::domain::tenants::TenantId;
-use shared::adapters::tenant_records::{NewTenant, provision};
+use shared::adapters::postgres::tenants::provision;
+use shared::config::{Env, PostgresConfig};
+use shared::domain::tenants::{NewTenant, TenantId};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -30,7 +30,7 @@ enum Command {
         password: String,
         #[arg(long, default_value = "user", value_parser = ["user", "admin"])]
         role: String,
-        /// The tenant the user belongs to (seed 003): its tokens carry it.
+        /// The tenant the user belongs to (tenant data service): its tokens carry it.
         #[arg(long)]
         tenant: Option<String>,
     },
@@ -58,14 +58,15 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = async {
-        let db = Postgres::from_env().map_err(|e| e.to_string())?;
+        let env = Env::process();
+        let db = PostgresConfig::from_env(&env).and_then(|c| Postgres::new(&c)).map_err(|e| e.to_string())?;
         match cli.command {
             Command::Migrate => {
                 let applied = db.migrate().await.map_err(|e| e.to_string())?;
                 println!("applied migrations: {applied:?}");
             }
             Command::CreateUser { username, password, role, tenant } => {
-                let hasher = PasswordHasher::from_env().map_err(|e| e.to_string())?;
+                let hasher = shared::config::password_hasher(&env).map_err(|e| e.to_string())?;
                 let hash = hasher.hash(&password).map_err(|e| e.to_string())?;
                 let id = db.create_user(username.trim(), &hash, &role).await.map_err(|e| e.to_string())?;
                 if let Some(tenant) = tenant {

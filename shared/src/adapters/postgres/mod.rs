@@ -100,11 +100,6 @@ impl Postgres {
         Ok(Self { pool })
     }
 
-    /// Kept for the areas not yet built by a composition root.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::new(&PostgresConfig::from_env(&crate::config::Env::process())?)
-    }
-
     pub async fn client(&self) -> Result<Object, AppError> {
         self.pool.get().await.map_err(pool_error)
     }

@@ -59,19 +59,6 @@ impl CorsPolicy {
         })
     }
 
-    /// The origin from the environment variable `name` (required).
-    pub fn from_env(
-        name: &'static str,
-        methods: &'static [&'static str],
-        allow_headers: &'static str,
-    ) -> Result<Self, ConfigError> {
-        let raw = crate::config::required(name)?;
-        Self::single_origin(&raw, methods, allow_headers).map_err(|_| ConfigError::Invalid {
-            name,
-            reason: format!("{raw:?} is not an origin like http://host:port"),
-        })
-    }
-
     pub fn allowed_origin(&self) -> &str {
         &self.origin
     }

@@ -5,7 +5,6 @@ pub mod cors;
 mod errors;
 mod request;
 mod response;
-mod serve;
 #[cfg(feature = "images")]
 pub mod upload;
 #[cfg(feature = "validation")]
@@ -22,4 +21,3 @@ pub use request::{
 };
 pub(crate) use response::with_common_headers;
 pub use response::{Envelope, envelope, json, no_content};
-pub use serve::{serve, serve_enveloped, serve_with};
