@@ -14,14 +14,14 @@ pub async fn insert_claimed_outbox(
     event: &EventEnvelope,
 ) -> Result<(), AppError> {
     let payload = serde_json::to_value(event).map_err(AppError::internal)?;
-    tx.execute(sql::INSERT_CLAIMED, &[&event.id, &queue, &payload]).await.map_err(db_error)?;
+    tx.execute(INSERT_CLAIMED, &[&event.id, &queue, &payload]).await.map_err(db_error)?;
     Ok(())
 }
 
 impl OutboxStore for Postgres {
     async fn claim_pending(&self, limit: i64) -> Result<Vec<OutboxEntry>, AppError> {
         let client = self.client().await?;
-        let rows = client.query(sql::CLAIM_PENDING, &[&limit]).await.map_err(db_error)?;
+        let rows = client.query(CLAIM_PENDING, &[&limit]).await.map_err(db_error)?;
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             let queue: String = row.get(0);
@@ -39,14 +39,14 @@ impl OutboxStore for Postgres {
 
     async fn mark_delivered(&self, event_id: uuid::Uuid) -> Result<(), AppError> {
         let client = self.client().await?;
-        client.execute(sql::MARK_DELIVERED, &[&event_id]).await.map_err(db_error)?;
+        client.execute(MARK_DELIVERED, &[&event_id]).await.map_err(db_error)?;
         Ok(())
     }
 
     async fn release(&self, event_id: uuid::Uuid, error: &str) -> Result<(), AppError> {
         let client = self.client().await?;
         // A short back-off so the same relay run does not hammer a queue that just failed.
-        client.execute(sql::RELEASE, &[&event_id, &error]).await.map_err(db_error)?;
+        client.execute(RELEASE, &[&event_id, &error]).await.map_err(db_error)?;
         Ok(())
     }
 
@@ -58,16 +58,15 @@ impl OutboxStore for Postgres {
     }
 }
 
-/// The statements of this file, named: one text per statement (the query plan test plans
-/// each row-finding one).
-pub mod sql {
-    pub const INSERT_CLAIMED: &str = "INSERT INTO outbox (event_id, queue, payload, claimed_until) VALUES ($1, $2, $3, now() + interval '30 seconds')";
-    pub const CLAIM_PENDING: &str = "UPDATE outbox SET claimed_until = now() + interval '30 seconds', attempts = attempts + 1 \
-         WHERE event_id IN ( \
-         SELECT event_id FROM outbox \
-         WHERE claimed_until IS NULL OR claimed_until < now() \
-         ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-         RETURNING queue, payload, created_at";
-    pub const MARK_DELIVERED: &str = "DELETE FROM outbox WHERE event_id = $1";
-    pub const RELEASE: &str = "UPDATE outbox SET claimed_until = now() + interval '5 seconds', last_error = left($2, 1000) WHERE event_id = $1";
-}
+// The statements of this file, one text each (the query plan test plans each row-finding one).
+pub const INSERT_CLAIMED: &str =
+    "INSERT INTO outbox (event_id, queue, payload, claimed_until) VALUES ($1, $2, $3, now() + interval '30 seconds')";
+pub const CLAIM_PENDING: &str = "UPDATE outbox SET claimed_until = now() + interval '30 seconds', attempts = attempts + 1 \
+     WHERE event_id IN ( \
+     SELECT event_id FROM outbox \
+     WHERE claimed_until IS NULL OR claimed_until < now() \
+     ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+     RETURNING queue, payload, created_at";
+pub const MARK_DELIVERED: &str = "DELETE FROM outbox WHERE event_id = $1";
+pub const RELEASE: &str =
+    "UPDATE outbox SET claimed_until = now() + interval '5 seconds', last_error = left($2, 1000) WHERE event_id = $1";

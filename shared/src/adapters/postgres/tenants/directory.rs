@@ -24,14 +24,7 @@ impl Probe for PostgresDirectory {
 impl TenantDirectory for PostgresDirectory {
     async fn find(&self, id: &TenantId) -> Result<Option<TenantConfig>, AppError> {
         let client = self.db.client().await.map_err(|e| database_error(e.public_message()))?;
-        let row = client
-            .query_opt(
-                "SELECT id, name, status, db_host, db_port, db_name, pool_max_size, rate_limit, rate_window_seconds \
-                 FROM tenants WHERE id = $1",
-                &[&id.as_str()],
-            )
-            .await
-            .map_err(sql_error)?;
+        let row = client.query_opt(FIND, &[&id.as_str()]).await.map_err(sql_error)?;
         let Some(row) = row else { return Ok(None) };
         let database =
             match (row.get::<_, Option<String>>(3), row.get::<_, Option<i32>>(4), row.get::<_, Option<String>>(5)) {
@@ -82,11 +75,7 @@ pub async fn provision(client: &Client, tenant: &NewTenant) -> Result<(), AppErr
         client.batch_execute(&statements).await.map_err(sql_error)?;
         client
             .execute(
-                "INSERT INTO tenants (id, name, status, pool_max_size, rate_limit, rate_window_seconds) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status, \
-                   pool_max_size = EXCLUDED.pool_max_size, rate_limit = EXCLUDED.rate_limit, \
-                   rate_window_seconds = EXCLUDED.rate_window_seconds, updated_at = now()",
+                UPSERT,
                 &[
                     &tenant.id.as_str(),
                     &tenant.name,
@@ -109,3 +98,12 @@ pub async fn provision(client: &Client, tenant: &NewTenant) -> Result<(), AppErr
         }
     }
 }
+
+// The statements of this file, one text each (the query plan test plans each row-finding one).
+pub const FIND: &str = "SELECT id, name, status, db_host, db_port, db_name, pool_max_size, rate_limit, rate_window_seconds \
+                 FROM tenants WHERE id = $1";
+pub const UPSERT: &str = "INSERT INTO tenants (id, name, status, pool_max_size, rate_limit, rate_window_seconds) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status, \
+                   pool_max_size = EXCLUDED.pool_max_size, rate_limit = EXCLUDED.rate_limit, \
+                   rate_window_seconds = EXCLUDED.rate_window_seconds, updated_at = now()";

@@ -8,7 +8,16 @@ use deadpool_postgres::Object;
 use serde_json::Value;
 use uuid::Uuid;
 
-const COLUMNS: &str = "id, data, version, created_at, updated_at";
+// The statements of this file, one text each (the query plan test plans each row-finding one).
+// Newest first: ids are UUID v7, so id order is creation order.
+pub const LIST: &str = "SELECT id, data, version, created_at, updated_at FROM records \
+     WHERE ($1::uuid IS NULL OR id < $1) ORDER BY id DESC LIMIT $2";
+pub const FIND: &str = "SELECT id, data, version, created_at, updated_at FROM records WHERE id = $1";
+pub const INSERT: &str =
+    "INSERT INTO records (id, data) VALUES ($1, $2) RETURNING id, data, version, created_at, updated_at";
+pub const REPLACE: &str = "UPDATE records SET data = $2, version = version + 1, updated_at = now() \
+     WHERE id = $1 AND ($3::int IS NULL OR version = $3) RETURNING id, data, version, created_at, updated_at";
+pub const DELETE: &str = "DELETE FROM records WHERE id = $1";
 
 /// One connection to a tenant's database, as the tenant's role, back to its pool when dropped.
 pub struct TenantConnection(Object);
@@ -34,52 +43,27 @@ fn record(row: &tokio_postgres::Row) -> Result<Record, AppError> {
 
 impl RecordStore for TenantConnection {
     async fn list(&self, limit: i64, before: Option<Uuid>) -> Result<Vec<Record>, AppError> {
-        let rows = self
-            .0
-            .query(
-                &format!("SELECT {COLUMNS} FROM records WHERE ($1::uuid IS NULL OR id < $1) ORDER BY id DESC LIMIT $2"),
-                &[&before, &limit],
-            )
-            .await
-            .map_err(sql_error)?;
+        let rows = self.0.query(LIST, &[&before, &limit]).await.map_err(sql_error)?;
         rows.iter().map(record).collect()
     }
 
     async fn find(&self, id: Uuid) -> Result<Option<Record>, AppError> {
-        let row = self
-            .0
-            .query_opt(&format!("SELECT {COLUMNS} FROM records WHERE id = $1"), &[&id])
-            .await
-            .map_err(sql_error)?;
+        let row = self.0.query_opt(FIND, &[&id]).await.map_err(sql_error)?;
         row.as_ref().map(record).transpose()
     }
 
     async fn insert(&self, id: Uuid, data: &Value) -> Result<Record, AppError> {
-        let row = self
-            .0
-            .query_one(&format!("INSERT INTO records (id, data) VALUES ($1, $2) RETURNING {COLUMNS}"), &[&id, data])
-            .await
-            .map_err(sql_error)?;
+        let row = self.0.query_one(INSERT, &[&id, data]).await.map_err(sql_error)?;
         record(&row)
     }
 
     async fn replace(&self, id: Uuid, data: &Value, expected_version: Option<i32>) -> Result<Option<Record>, AppError> {
-        let row = self
-            .0
-            .query_opt(
-                &format!(
-                    "UPDATE records SET data = $2, version = version + 1, updated_at = now() \
-                     WHERE id = $1 AND ($3::int IS NULL OR version = $3) RETURNING {COLUMNS}"
-                ),
-                &[&id, data, &expected_version],
-            )
-            .await
-            .map_err(sql_error)?;
+        let row = self.0.query_opt(REPLACE, &[&id, data, &expected_version]).await.map_err(sql_error)?;
         row.as_ref().map(record).transpose()
     }
 
     async fn delete(&self, id: Uuid) -> Result<bool, AppError> {
-        let n = self.0.execute("DELETE FROM records WHERE id = $1", &[&id]).await.map_err(sql_error)?;
+        let n = self.0.execute(DELETE, &[&id]).await.map_err(sql_error)?;
         Ok(n > 0)
     }
 }
