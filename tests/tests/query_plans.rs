@@ -1,17 +1,19 @@
-//! The hot PostgreSQL statements of `shared/src` are served by indexes.
+//! The hot PostgreSQL statements of the adapters are served by indexes.
 //!
-//! Every statement of the shared crate that finds rows (a WHERE clause, a JOIN, or ORDER BY …
-//! LIMIT) is listed below with the function and route that runs it, its SQL copied verbatim
-//! from the code and realistic parameters of the types the code binds. Each one is planned in
-//! its own transaction with `SET LOCAL enable_seqscan = off` and `EXPLAIN (FORMAT JSON)`: with
-//! sequential scans disabled PostgreSQL still picks a "Seq Scan" only when no index can serve
-//! the condition, so a Seq Scan anywhere in the plan means a missing index. EXPLAIN without
-//! ANALYZE plans the UPDATE and DELETE statements without running them, so nothing changes.
+//! Every statement the PostgreSQL adapters send is a named constant of its module
+//! (`shared::adapters::postgres::…`). Each one that finds rows (a WHERE clause, a JOIN, or
+//! ORDER BY … LIMIT) is planned here with realistic parameters of the types the code binds, in its
+//! own transaction with `SET LOCAL enable_seqscan = off` and `EXPLAIN (FORMAT JSON)`: with
+//! sequential scans disabled PostgreSQL still picks a "Seq Scan" only when no index can serve the
+//! condition, so a Seq Scan anywhere in the plan means a missing index. EXPLAIN without ANALYZE
+//! plans the UPDATE and DELETE statements without running them, so nothing changes.
 //!
-//! INSERTs are left out (they find no rows). The tenant record statements run against a tenant
-//! schema provisioned here the way `tests/tenants.rs` does, with that schema as `search_path`
-//! as the tenant pools set it. The last test plans the ON DELETE CASCADE / SET NULL actions
-//! PostgreSQL runs for the code's DELETEs: they are not in the code, but they cost as much.
+//! `every_statement_of_the_adapters_is_planned` reads the adapters' source and fails when a
+//! statement constant is neither planned below nor listed as finding no rows (an INSERT).
+//! The tenant record statements run against a tenant schema provisioned here the way
+//! `tests/tenants.rs` does, with that schema as `search_path` as the tenant pools set it. The last
+//! test plans the ON DELETE CASCADE / SET NULL actions PostgreSQL runs for the code's DELETEs:
+//! they are not in the code, but they cost as much.
 //!
 //! Run (the local cloud up, migrations applied):
 //!
@@ -23,8 +25,9 @@
 use chrono::{DateTime, Utc};
 use integration_tests::postgres;
 use serde_json::{Value, json};
-use shared::domain::tenants::TenantId;
-use shared::adapters::tenant_records::{NewTenant, provision};
+use shared::adapters::postgres::tenants::provision;
+use shared::adapters::postgres::{chat, directory, outbox, refresh, tenants, users};
+use shared::domain::tenants::{NewTenant, TenantId};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -149,294 +152,144 @@ async fn assert_served_by_indexes(statements: Vec<Statement>, search_path: Optio
     );
 }
 
-// Column lists, copied from the code (they are private there) so the SQL below is the code's.
-/// shared/src/chat.rs
-const SESSION_COLUMNS: &str = "id, user_id, title, created_at, updated_at";
-/// shared/src/chat/messages.rs
-const MESSAGE_COLUMNS: &str =
-    "id, session_id, sender_id, seq, kind, body, media_url, media_type, created_at, edited_at";
-/// shared/src/chat/users.rs
-const USER_COLUMNS: &str = "id, username, email, role, created_at, last_login_at";
-/// shared/src/chat/business.rs
-const VENDOR_COLUMNS: &str =
-    "v.id, v.session_id, v.name, v.email, v.phone, v.created_at, v.updated_at";
-/// shared/src/chat/business.rs
-const SELLER_COLUMNS: &str =
-    "x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at";
-/// shared/src/tenants/records.rs
-const RECORD_COLUMNS: &str = "id, data, version, created_at, updated_at";
-
 /// A page of 20 (the routes' default) plus the one row that tells whether there is more.
 const PAGE_PLUS_ONE: i64 = 21;
 const USER_ID: i64 = 42;
 
 fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .expect("valid timestamp")
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339).expect("valid timestamp").with_timezone(&Utc)
 }
 
-/// SHA-256 of a refresh token, as `refresh_token_hash` stores it.
 fn refresh_token_hash() -> Vec<u8> {
     vec![0xa5; 32]
 }
 
+/// Statements that find no rows (they only insert): nothing to plan.
+const INSERTS_ONLY: &[&str] = &[
+    "users::CREATE_USER",
+    "users::INSERT_LOGIN_SESSION",
+    "users::INSERT_REGISTERED_USER",
+    "refresh::INSERT_REFRESH",
+    "outbox::INSERT_CLAIMED",
+    "chat::sessions::INSERT",
+    "chat::messages::INSERT",
+    "chat::vendors::INSERT",
+    "chat::sellers::INSERT",
+    "tenants::records::INSERT",
+    // An upsert by primary key (ON CONFLICT (id)): `admin create-tenant`, not a request path.
+    "tenants::directory::UPSERT",
+];
+
+/// Every `pub const NAME: &str` of `shared/src/adapters/postgres/**`, as `module::NAME`.
+fn statement_constants() -> Vec<String> {
+    fn walk(dir: &std::path::Path, module: &[String], out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("adapter sources") {
+            let path = entry.expect("entry").path();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            if path.is_dir() {
+                walk(&path, &[module, &[stem]].concat(), out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let here = if stem == "mod" { module.to_vec() } else { [module, &[stem]].concat() };
+                for line in std::fs::read_to_string(&path).expect("source").lines() {
+                    if let Some(rest) = line.strip_prefix("pub const ")
+                        && let Some((name, ty)) = rest.split_once(':')
+                        && ty.trim_start().starts_with("&str")
+                    {
+                        out.push([here.as_slice(), &[name.trim().to_string()]].concat().join("::"));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&runtime_api::workspace_root().join("shared/src/adapters/postgres"), &[], &mut out);
+    out
+}
+
+#[test]
+fn every_statement_of_the_adapters_is_planned() {
+    let this = std::fs::read_to_string(runtime_api::workspace_root().join("tests/tests/query_plans.rs"))
+        .expect("this test's source");
+    let planned = |name: &str| this.contains(&format!("{name},")) || this.contains(&format!("{name})"));
+    let constants = statement_constants();
+    assert!(constants.len() > 40, "the adapters' statements were not found: {constants:?}");
+    let missing: Vec<&String> =
+        constants.iter().filter(|c| !INSERTS_ONLY.contains(&c.as_str()) && !planned(c)).collect();
+    assert!(missing.is_empty(), "statements without a plan below (or add them to INSERTS_ONLY): {missing:?}");
+}
+
 #[tokio::test]
-async fn identity_outbox_and_directory_statements_use_indexes() {
+async fn auth_outbox_and_directory_statements_use_indexes() {
     let session = Uuid::now_v7();
     let statements = vec![
-        // shared/src/adapters/postgres.rs, UserStore::find_by_username
+        statement("login, api-login, v1-auth-login", users::FIND_BY_USERNAME, vec![Box::new("Alice")]),
         statement(
-            "login, api-login, v1-auth-login: find_by_username",
-            "SELECT id, username, role, password_hash, tenant_id FROM users WHERE lower(username) = lower($1)",
-            vec![Box::new("Alice")],
-        ),
-        // shared/src/adapters/postgres.rs, UserStore::complete_login
-        statement(
-            "login, api-login, v1-auth-login: complete_login (users)",
-            "UPDATE users SET last_login_at = now(), \
-             password_hash = COALESCE($2, password_hash), \
-             updated_at = CASE WHEN $2::text IS NULL THEN updated_at ELSE now() END \
-             WHERE id = $1",
+            "login, api-login, v1-auth-login: the login itself",
+            users::RECORD_LOGIN,
             vec![Box::new(USER_ID), Box::new(None::<String>)],
         ),
-        // shared/src/adapters/postgres.rs, UserStore::user_exists
+        statement("introspect, profile, logout: the token's user exists", users::USER_EXISTS, vec![Box::new(USER_ID)]),
+        statement("profile", users::PROFILE, vec![Box::new(USER_ID)]),
+        statement("v1-auth-refresh: find the presented token", refresh::FIND_FOR_ROTATION, vec![Box::new(refresh_token_hash())]),
+        statement("v1-auth-refresh: reuse revokes the family", refresh::REVOKE_FAMILY, vec![Box::new(session)]),
+        statement("v1-auth-refresh: reuse ends the session", refresh::END_REUSED_SESSION, vec![Box::new(session)]),
+        statement("v1-auth-refresh: spend the token", refresh::SPEND_REFRESH, vec![Box::new(refresh_token_hash())]),
+        statement("v1-auth-refresh: session seen", refresh::TOUCH_SESSION, vec![Box::new(session)]),
+        statement("logout: end the session", refresh::END_SESSION, vec![Box::new(session), Box::new(USER_ID)]),
         statement(
-            "introspect, profile, api-logout, v1-auth-logout: user_exists",
-            "SELECT 1 FROM users WHERE id = $1",
-            vec![Box::new(USER_ID)],
-        ),
-        // shared/src/adapters/postgres.rs, RefreshStore::rotate
-        statement(
-            "v1-auth-refresh: rotate (find the presented token)",
-            "SELECT rt.family_id, rt.used_at IS NOT NULL OR rt.revoked_at IS NOT NULL OR ls.ended_at IS NOT NULL, \
-                        rt.expires_at < now(), u.id, u.username, u.role, u.password_hash, u.tenant_id \
-                 FROM refresh_tokens rt JOIN users u ON u.id = rt.user_id JOIN login_sessions ls ON ls.id = rt.family_id \
-                 WHERE rt.token_hash = $1 FOR UPDATE OF rt",
-            vec![Box::new(refresh_token_hash())],
-        ),
-        // shared/src/adapters/postgres.rs, RefreshStore::rotate
-        statement(
-            "v1-auth-refresh: rotate (reuse revokes the family)",
-            "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 RETURNING access_jti",
-            vec![Box::new(session)],
-        ),
-        // shared/src/adapters/postgres.rs, RefreshStore::rotate
-        statement(
-            "v1-auth-refresh: rotate (reuse ends the session)",
-            "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'refresh_token_reuse') WHERE id = $1",
-            vec![Box::new(session)],
-        ),
-        // shared/src/adapters/postgres.rs, RefreshStore::rotate
-        statement(
-            "v1-auth-refresh: rotate (spend the token)",
-            "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1",
-            vec![Box::new(refresh_token_hash())],
-        ),
-        // shared/src/adapters/postgres.rs, RefreshStore::rotate
-        statement(
-            "v1-auth-refresh: rotate (session seen)",
-            "UPDATE login_sessions SET last_seen_at = now() WHERE id = $1",
-            vec![Box::new(session)],
-        ),
-        // shared/src/adapters/postgres.rs, RefreshStore::record_logout
-        statement(
-            "api-logout, v1-auth-logout: record_logout (end the session)",
-            "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'logout') \
-                 WHERE id = $1 AND user_id = $2",
+            "logout: revoke the family",
+            refresh::REVOKE_SESSION_TOKENS,
             vec![Box::new(session), Box::new(USER_ID)],
         ),
-        // shared/src/adapters/postgres.rs, RefreshStore::record_logout
+        statement("outbox-relay: claim", outbox::CLAIM_PENDING, vec![Box::new(25_i64)]),
+        statement("outbox: mark delivered", outbox::MARK_DELIVERED, vec![Box::new(Uuid::now_v7())]),
         statement(
-            "api-logout, v1-auth-logout: record_logout (revoke the family)",
-            "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 AND user_id = $2 RETURNING access_jti",
-            vec![Box::new(session), Box::new(USER_ID)],
+            "outbox: release",
+            outbox::RELEASE,
+            vec![Box::new(Uuid::now_v7()), Box::new("SQS: service unavailable")],
         ),
-        // shared/src/adapters/postgres.rs, Postgres::profile
-        statement(
-            "profile: Postgres::profile",
-            "SELECT id, username, email, role, tenant_id, created_at, last_login_at FROM users WHERE id = $1",
-            vec![Box::new(USER_ID)],
-        ),
-        // shared/src/adapters/postgres.rs, Postgres::find_user_summary
-        statement(
-            "user-lookup-soap: find_user_summary",
-            "SELECT id, username FROM users WHERE lower(username) = lower($1)",
-            vec![Box::new("Alice")],
-        ),
-        // shared/src/adapters/postgres.rs, OutboxStore::claim_pending
-        statement(
-            "outbox-relay: claim_pending",
-            "UPDATE outbox SET claimed_until = now() + interval '30 seconds', attempts = attempts + 1 \
-                 WHERE event_id IN ( \
-                   SELECT event_id FROM outbox \
-                   WHERE claimed_until IS NULL OR claimed_until < now() \
-                   ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-                 RETURNING queue, payload, created_at",
-            vec![Box::new(25_i64)],
-        ),
-        // shared/src/adapters/postgres.rs, OutboxStore::mark_delivered
-        statement(
-            "outbox-relay and event-writing routes: mark_delivered",
-            "DELETE FROM outbox WHERE event_id = $1",
-            vec![Box::new(Uuid::now_v7())],
-        ),
-        // shared/src/adapters/postgres.rs, OutboxStore::release
-        statement(
-            "outbox-relay and event-writing routes: release",
-            "UPDATE outbox SET claimed_until = now() + interval '5 seconds', last_error = left($2, 1000) WHERE event_id = $1",
-            vec![
-                Box::new(Uuid::now_v7()),
-                Box::new("SQS: service unavailable"),
-            ],
-        ),
-        // shared/src/adapters/postgres.rs, UserDirectory::user_id_by_username
-        statement(
-            "last-connection, sessions-*: user_id_by_username",
-            "SELECT id FROM users WHERE lower(username) = lower($1)",
-            vec![Box::new("Alice")],
-        ),
-        // shared/src/tenants/records.rs, PostgresDirectory::find
-        statement(
-            "tenant-data-*: PostgresDirectory::find",
-            "SELECT id, name, status, db_host, db_port, db_name, pool_max_size, rate_limit, rate_window_seconds \
-                 FROM tenants WHERE id = $1",
-            vec![Box::new("acme")],
-        ),
+        statement("last-connection: user by name", directory::USER_ID_BY_USERNAME, vec![Box::new("Alice")]),
+        statement("tenant-data-*: the tenant directory", tenants::directory::FIND, vec![Box::new("acme")]),
     ];
     assert_served_by_indexes(statements, None).await;
 }
 
 #[tokio::test]
 async fn chat_statements_use_indexes() {
-    let (session, message, vendor, seller) = (
-        Uuid::now_v7(),
-        Uuid::now_v7(),
-        Uuid::now_v7(),
-        Uuid::now_v7(),
-    );
+    let (session, message, vendor, seller) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let cursor_at = Some(at("2025-06-01T12:00:00Z"));
     let statements = vec![
-        // shared/src/chat.rs, ChatApi::list_sessions (second page: with a cursor)
+        // Second page: with a cursor.
         statement(
-            "chat-sessions-list: list_sessions",
-            format!(
-                "SELECT {SESSION_COLUMNS} FROM chat_sessions WHERE user_id = $1 \
-                     AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) \
-                     ORDER BY created_at DESC, id DESC LIMIT $4"
-            ),
-            vec![
-                Box::new(USER_ID),
-                Box::new(cursor_at),
-                Box::new(Some(session)),
-                Box::new(PAGE_PLUS_ONE),
-            ],
+            "chat-sessions-list",
+            chat::sessions::LIST,
+            vec![Box::new(USER_ID), Box::new(cursor_at), Box::new(Some(session)), Box::new(PAGE_PLUS_ONE)],
         ),
-        // shared/src/chat.rs, ChatApi::session
+        statement("chat-sessions-get and every route of a session", chat::sessions::FIND, vec![Box::new(session)]),
+        statement("chat-sessions-update", chat::sessions::RENAME, vec![Box::new(session), Box::new("Groceries")]),
+        statement("chat-sessions-delete", chat::sessions::DELETE, vec![Box::new(session)]),
         statement(
-            "chat-sessions-get and every route of a session: session",
-            format!("SELECT {SESSION_COLUMNS} FROM chat_sessions WHERE id = $1"),
-            vec![Box::new(session)],
+            "chat-messages-list",
+            chat::messages::LIST,
+            vec![Box::new(session), Box::new(1_000_i64), Box::new(PAGE_PLUS_ONE)],
         ),
-        // shared/src/chat.rs, ChatApi::rename_session
+        statement("chat-messages-get/-update/-delete", chat::messages::FIND, vec![Box::new(message)]),
+        statement("chat-messages-update", chat::messages::EDIT, vec![Box::new(message), Box::new("see you at 8")]),
+        statement("chat-messages-delete", chat::messages::DELETE, vec![Box::new(message)]),
+        statement("chat-users-list", chat::users::LIST, vec![Box::new(USER_ID), Box::new(PAGE_PLUS_ONE)]),
+        statement("chat-users-get/-update", chat::users::FIND, vec![Box::new(USER_ID)]),
         statement(
-            "chat-sessions-update: rename_session",
-            format!(
-                "UPDATE chat_sessions SET title = $2, updated_at = now() WHERE id = $1 RETURNING {SESSION_COLUMNS}"
-            ),
-            vec![Box::new(session), Box::new("Groceries")],
+            "chat-users-update",
+            chat::users::UPDATE,
+            vec![Box::new(USER_ID), Box::new(Some("alice@example.com".to_string())), Box::new(None::<&str>)],
         ),
-        // shared/src/chat.rs, ChatApi::delete_session
+        // Its cascades: the last test.
+        statement("chat-users-delete", chat::users::DELETE, vec![Box::new(USER_ID)]),
+        statement("chat-vendors-find", chat::vendors::OF_SESSION, vec![Box::new(session)]),
+        statement("chat-vendors-get/-update/-delete", chat::vendors::FIND, vec![Box::new(vendor)]),
         statement(
-            "chat-sessions-delete: delete_session",
-            "DELETE FROM chat_sessions WHERE id = $1",
-            vec![Box::new(session)],
-        ),
-        // shared/src/chat/messages.rs, ChatApi::messages
-        statement(
-            "chat-messages-list: messages",
-            format!(
-                "SELECT {MESSAGE_COLUMNS} FROM chat_messages WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-            ),
-            vec![
-                Box::new(session),
-                Box::new(1_000_i64),
-                Box::new(PAGE_PLUS_ONE),
-            ],
-        ),
-        // shared/src/chat/messages.rs, ChatApi::message
-        statement(
-            "chat-messages-get/-update/-delete: message",
-            format!(
-                "SELECT m.{} , s.user_id AS owner FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id WHERE m.id = $1",
-                MESSAGE_COLUMNS.replace(", ", ", m.")
-            ),
-            vec![Box::new(message)],
-        ),
-        // shared/src/chat/messages.rs, ChatApi::edit_message
-        statement(
-            "chat-messages-update: edit_message",
-            format!(
-                "UPDATE chat_messages SET body = $2, edited_at = now() WHERE id = $1 RETURNING {MESSAGE_COLUMNS}"
-            ),
-            vec![Box::new(message), Box::new("see you at 8")],
-        ),
-        // shared/src/chat/messages.rs, ChatApi::delete_message
-        statement(
-            "chat-messages-delete: delete_message",
-            "DELETE FROM chat_messages WHERE id = $1",
-            vec![Box::new(message)],
-        ),
-        // shared/src/chat/users.rs, ChatApi::users
-        statement(
-            "chat-users-list: users",
-            format!("SELECT {USER_COLUMNS} FROM users WHERE id > $1 ORDER BY id LIMIT $2"),
-            vec![Box::new(USER_ID), Box::new(PAGE_PLUS_ONE)],
-        ),
-        // shared/src/chat/users.rs, ChatApi::user
-        statement(
-            "chat-users-get/-update: user",
-            format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-            vec![Box::new(USER_ID)],
-        ),
-        // shared/src/chat/users.rs, ChatApi::update_user
-        statement(
-            "chat-users-update: update_user",
-            format!(
-                "UPDATE users SET email = COALESCE($2, email), role = COALESCE($3, role), updated_at = now() \
-                     WHERE id = $1 RETURNING {USER_COLUMNS}"
-            ),
-            vec![
-                Box::new(USER_ID),
-                Box::new(Some("alice@example.com".to_string())),
-                Box::new(None::<&str>),
-            ],
-        ),
-        // shared/src/chat/users.rs, ChatApi::delete_user (its cascades: the last test)
-        statement(
-            "chat-users-delete: delete_user",
-            "DELETE FROM users WHERE id = $1",
-            vec![Box::new(USER_ID)],
-        ),
-        // shared/src/chat/business.rs, ChatApi::session_vendor
-        statement(
-            "chat-vendors-find: session_vendor",
-            format!("SELECT {VENDOR_COLUMNS} FROM vendors v WHERE v.session_id = $1"),
-            vec![Box::new(session)],
-        ),
-        // shared/src/chat/business.rs, ChatApi::vendor
-        statement(
-            "chat-vendors-get/-update/-delete: vendor",
-            format!(
-                "SELECT {VENDOR_COLUMNS}, s.user_id AS owner FROM vendors v JOIN chat_sessions s ON s.id = v.session_id WHERE v.id = $1"
-            ),
-            vec![Box::new(vendor)],
-        ),
-        // shared/src/chat/business.rs, ChatApi::update_vendor
-        statement(
-            "chat-vendors-update: update_vendor",
-            "UPDATE vendors AS v SET name = $2, email = $3, phone = $4, updated_at = now() WHERE v.id = $1 \
-                 RETURNING v.id, v.session_id, v.name, v.email, v.phone, v.created_at, v.updated_at",
+            "chat-vendors-update",
+            chat::vendors::UPDATE,
             vec![
                 Box::new(vendor),
                 Box::new("Corner Shop"),
@@ -444,54 +297,20 @@ async fn chat_statements_use_indexes() {
                 Box::new(Some("+49 30 1234567".to_string())),
             ],
         ),
-        // shared/src/chat/business.rs, ChatApi::delete_vendor
+        statement("chat-vendors-delete", chat::vendors::DELETE, vec![Box::new(vendor)]),
+        // Second page: with a cursor.
         statement(
-            "chat-vendors-delete: delete_vendor",
-            "DELETE FROM vendors WHERE id = $1",
-            vec![Box::new(vendor)],
+            "chat-sellers-list",
+            chat::sellers::LIST,
+            vec![Box::new(session), Box::new(cursor_at), Box::new(Some(seller)), Box::new(PAGE_PLUS_ONE)],
         ),
-        // shared/src/chat/business.rs, ChatApi::sellers (second page: with a cursor)
+        statement("chat-sellers-get/-update/-delete", chat::sellers::FIND, vec![Box::new(seller)]),
         statement(
-            "chat-sellers-list: sellers",
-            format!(
-                "SELECT {SELLER_COLUMNS} FROM sellers x WHERE x.session_id = $1 \
-                     AND ($2::timestamptz IS NULL OR (x.created_at, x.id) > ($2, $3)) \
-                     ORDER BY x.created_at, x.id LIMIT $4"
-            ),
-            vec![
-                Box::new(session),
-                Box::new(cursor_at),
-                Box::new(Some(seller)),
-                Box::new(PAGE_PLUS_ONE),
-            ],
+            "chat-sellers-update",
+            chat::sellers::UPDATE,
+            vec![Box::new(seller), Box::new("Bob"), Box::new("Apples"), Box::new(349_i64), Box::new("EUR")],
         ),
-        // shared/src/chat/business.rs, ChatApi::seller
-        statement(
-            "chat-sellers-get/-update/-delete: seller",
-            format!(
-                "SELECT {SELLER_COLUMNS}, s.user_id AS owner FROM sellers x JOIN chat_sessions s ON s.id = x.session_id WHERE x.id = $1"
-            ),
-            vec![Box::new(seller)],
-        ),
-        // shared/src/chat/business.rs, ChatApi::update_seller
-        statement(
-            "chat-sellers-update: update_seller",
-            "UPDATE sellers AS x SET name = $2, product = $3, price_cents = $4, currency = $5, updated_at = now() WHERE x.id = $1 \
-                 RETURNING x.id, x.session_id, x.name, x.product, x.price_cents, x.currency, x.created_at, x.updated_at",
-            vec![
-                Box::new(seller),
-                Box::new("Bob"),
-                Box::new("Apples"),
-                Box::new(349_i64),
-                Box::new("EUR"),
-            ],
-        ),
-        // shared/src/chat/business.rs, ChatApi::delete_seller
-        statement(
-            "chat-sellers-delete: delete_seller",
-            "DELETE FROM sellers WHERE id = $1",
-            vec![Box::new(seller)],
-        ),
+        statement("chat-sellers-delete", chat::sellers::DELETE, vec![Box::new(seller)]),
     ];
     assert_served_by_indexes(statements, None).await;
 }
@@ -507,44 +326,22 @@ async fn tenant_record_statements_use_indexes() {
         rate_limit: 600,
         rate_window_seconds: 60,
     };
-    provision(&postgres().await, &tenant)
-        .await
-        .expect("provision tenant");
+    provision(&postgres().await, &tenant).await.expect("provision tenant");
     let record = Uuid::now_v7();
     let statements = vec![
-        // shared/src/tenants/records.rs, list (second page: with a cursor)
+        // Second page: with a cursor.
         statement(
-            "tenant-data-get (list): records::list",
-            format!(
-                "SELECT {RECORD_COLUMNS} FROM records WHERE ($1::uuid IS NULL OR id < $1) ORDER BY id DESC LIMIT $2"
-            ),
+            "tenant-data-get (list)",
+            tenants::records::LIST,
             vec![Box::new(Some(record)), Box::new(PAGE_PLUS_ONE)],
         ),
-        // shared/src/tenants/records.rs, get
+        statement("tenant-data-get (?id=)", tenants::records::FIND, vec![Box::new(record)]),
         statement(
-            "tenant-data-get (?id=): records::get",
-            format!("SELECT {RECORD_COLUMNS} FROM records WHERE id = $1"),
-            vec![Box::new(record)],
+            "tenant-data-update",
+            tenants::records::REPLACE,
+            vec![Box::new(record), Box::new(json!({ "title": "Q3 report", "pages": 12 })), Box::new(Some(3_i32))],
         ),
-        // shared/src/tenants/records.rs, update
-        statement(
-            "tenant-data-update: records::update",
-            format!(
-                "UPDATE records SET data = $2, version = version + 1, updated_at = now() \
-                 WHERE id = $1 AND ($3::int IS NULL OR version = $3) RETURNING {RECORD_COLUMNS}"
-            ),
-            vec![
-                Box::new(record),
-                Box::new(json!({ "title": "Q3 report", "pages": 12 })),
-                Box::new(Some(3_i32)),
-            ],
-        ),
-        // shared/src/tenants/records.rs, delete
-        statement(
-            "tenant-data-delete: records::delete",
-            "DELETE FROM records WHERE id = $1",
-            vec![Box::new(record)],
-        ),
+        statement("tenant-data-delete", tenants::records::DELETE, vec![Box::new(record)]),
     ];
     assert_served_by_indexes(statements, Some(&tenant.id.schema())).await;
 }
