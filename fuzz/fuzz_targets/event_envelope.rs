@@ -20,13 +20,13 @@
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
+use shared::adapters::memory::{MemoryAuditTrail, MemorySessions};
 use shared::domain::audit::apply_user_event;
-use shared::transport::http::cors::CorsPolicy;
+use shared::domain::auth::UserRegistered;
 use shared::domain::events::{EventEnvelope, UserLoggedIn, UserLoggedOut};
-use shared::domain::auth::registration::UserRegistered;
 use shared::domain::sessions::apply_auth_event;
 use shared::domain::tenants::TenantId;
-use shared_fuzz::stores::{NullAudit, NullSessions};
+use shared::transport::http::cors::CorsPolicy;
 use shared_fuzz::{block_on, body, check_client_error, part, request, split, with_params};
 use std::sync::OnceLock;
 
@@ -52,14 +52,12 @@ fn sqs_message(body: &[u8]) {
     message.body = Some(String::from_utf8_lossy(body).into_owned());
     let mut event = SqsEvent::default();
     event.records = vec![message.clone(), message];
-    let failures =
-        |resp: aws_lambda_events::event::sqs::SqsBatchResponse| resp.batch_item_failures.len();
-    let sessions = block_on(shared::transport::sqs::process_batch(
-        event.clone(),
-        |e| async move { apply_auth_event(&NullSessions, &e).await },
-    ));
+    let failures = |resp: aws_lambda_events::event::sqs::SqsBatchResponse| resp.batch_item_failures.len();
+    let sessions = block_on(shared::transport::sqs::process_batch(event.clone(), |e| async move {
+        apply_auth_event(&MemorySessions::default(), &e).await
+    }));
     let audit = block_on(shared::transport::sqs::process_batch(event, |e| async move {
-        apply_user_event(&NullAudit, &e).await
+        apply_user_event(&MemoryAuditTrail::default(), &e).await
     }));
     // Each message is judged on its own: both copies succeed or both fail.
     assert!(matches!(failures(sessions), 0 | 2));
@@ -81,37 +79,21 @@ fn envelope(bytes: &[u8]) {
     if !(0..=9999).contains(&chrono::Datelike::year(&event.occurred_at)) {
         return;
     }
-    let back: EventEnvelope =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text} does not read back: {e}"));
+    let back: EventEnvelope = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text} does not read back: {e}"));
     assert_eq!(
         (back.id, &back.event_type, &back.source, &back.data),
         (event.id, &event.event_type, &event.source, &event.data)
     );
-    assert_eq!(
-        back.occurred_at.timestamp_millis(),
-        event.occurred_at.timestamp_millis()
-    );
+    assert_eq!(back.occurred_at.timestamp_millis(), event.occurred_at.timestamp_millis());
 }
 
 fn parameters(rest: &[u8]) {
     let p = split(rest, b'\n', 8);
-    let (limit, cursor, session_id, id, user_id, username, tenant, origin) = (
-        part(&p, 0),
-        part(&p, 1),
-        part(&p, 2),
-        part(&p, 3),
-        part(&p, 4),
-        part(&p, 5),
-        part(&p, 6),
-        part(&p, 7),
-    );
-    let headers = [
-        ("origin", origin.as_str()),
-        ("access-control-request-method", "PUT"),
-        ("x-tenant-id", tenant.as_str()),
-    ];
-    let Some(req) = request("GET", "/fuzz", &headers, body(b""))
-        .or_else(|| request("GET", "/fuzz", &[], body(b"")))
+    let (limit, cursor, session_id, id, user_id, username, tenant, origin) =
+        (part(&p, 0), part(&p, 1), part(&p, 2), part(&p, 3), part(&p, 4), part(&p, 5), part(&p, 6), part(&p, 7));
+    let headers =
+        [("origin", origin.as_str()), ("access-control-request-method", "PUT"), ("x-tenant-id", tenant.as_str())];
+    let Some(req) = request("GET", "/fuzz", &headers, body(b"")).or_else(|| request("GET", "/fuzz", &[], body(b"")))
     else {
         return;
     };
@@ -122,35 +104,26 @@ fn parameters(rest: &[u8]) {
         ("id", id.clone()),
         ("username", username.clone()),
     ];
-    let path = [
-        ("id", id.clone()),
-        ("userId", user_id.clone()),
-        ("uploadId", id.clone()),
-    ];
+    let path = [("id", id.clone()), ("userId", user_id.clone()), ("uploadId", id.clone())];
     let req = with_params(req, &query, &path);
 
     if let Some(n) = check(shared::transport::http::page_limit(&req, 20, 100)) {
         assert!((1..=100).contains(&n));
     }
-    if let Some((n, _)) = check(shared::domain::chat::page_params(&req)) {
+    if let Some((n, _)) = check(shared::handlers::chat::requests::page_params(&req)) {
         assert!((1..=shared::domain::chat::MAX_PAGE_SIZE).contains(&n));
     }
-    check(shared::domain::chat::session_id_param(&req));
-    check(shared::domain::chat::path_id(&req, "message"));
-    if let Some(n) = check(shared::domain::chat::users::user_id(&req)) {
+    check(shared::handlers::chat::requests::session_id_param(&req));
+    check(shared::handlers::chat::requests::path_id(&req, "message"));
+    if let Some(n) = check(shared::handlers::chat::requests::user_id(&req)) {
         assert!(n > 0);
     }
-    check(shared::app::tenants::page_params(&req));
-    check(shared::app::tenants::record_id(&req, true));
-    check(shared::app::tenants::record_id(&req, false));
+    check(shared::handlers::tenant_data::page_params(&req));
+    check(shared::handlers::tenant_data::record_id(&req, true));
+    check(shared::handlers::tenant_data::record_id(&req, false));
     if let Some(t) = check(TenantId::parse(&tenant)) {
         let schema = t.schema();
-        assert!(
-            schema
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
-            "{schema}"
-        );
+        assert!(schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'), "{schema}");
     }
     if let Some(n) = check(shared::domain::sessions::parse_user_id(Some(&user_id))) {
         assert!(n > 0);
@@ -158,9 +131,8 @@ fn parameters(rest: &[u8]) {
     check(shared::domain::sessions::validate_username(Some(&username)));
     check(shared::transport::soap::lookup_username(Some(&username)));
     let _ = shared::domain::images::parse_object_id(&id);
-    let _ = cursor
-        .strip_prefix(shared::domain::images::PUBLIC_PREFIX)
-        .and_then(shared::domain::images::parse_object_id);
+    let _ =
+        cursor.strip_prefix(shared::domain::images::PUBLIC_PREFIX).and_then(shared::domain::images::parse_object_id);
     let allowed = cors().allows(&req);
     match cors().preflight(&req) {
         Ok(resp) => assert!(allowed && resp.status() == 204),

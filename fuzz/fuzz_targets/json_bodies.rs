@@ -10,28 +10,22 @@
 
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
-use shared::domain::chat::SessionInput;
-use shared::domain::chat::business::{SellerInput, VendorInput};
-use shared::domain::chat::messages::{EditMessage, NewMessage};
-use shared::domain::chat::users::UserUpdate;
-use shared::transport::http::{self, Request, RequestPayloadExt};
-use shared::domain::auth::refresh::RefreshRequest;
-use shared::domain::auth::{Credentials, IntrospectionRequest, Registration};
+use shared::adapters::memory::MemoryImages;
+use shared::domain::auth::{Credentials, Registration};
+use shared::domain::chat::{EditMessage, NewMessage, SellerInput, SessionInput, UserUpdate, VendorInput};
 use shared::domain::images::{ImagePolicy, ImageService, PresignRequest};
 use shared::domain::sessions::{CreateSession, UpdateSession, validate_metadata};
-use shared::app::tenants::DataBody;
+use shared::handlers::auth::IntrospectionRequest;
+use shared::handlers::chat::auth::RefreshRequest;
+use shared::handlers::tenant_data::DataBody;
 use shared::transport::http::validation::parse_valid;
-use shared_fuzz::stores::NullImages;
+use shared::transport::http::{self, Request, RequestPayloadExt};
 use shared_fuzz::{block_on, body, check_client_error, request};
 use std::time::Duration;
 
 /// Content types a client may send; `None` = no header (tolerated, as by the handlers).
-const CONTENT_TYPES: [Option<&str>; 4] = [
-    Some("application/json"),
-    None,
-    Some("application/merge-patch+json; charset=utf-8"),
-    Some("text/plain"),
-];
+const CONTENT_TYPES: [Option<&str>; 4] =
+    [Some("application/json"), None, Some("application/merge-patch+json; charset=utf-8"), Some("text/plain")];
 
 const ROUTES: u8 = 14;
 
@@ -39,23 +33,19 @@ fn check<T>(result: Result<T, AppError>) -> Option<T> {
     result.map_err(|e| check_client_error(&e)).ok()
 }
 
-fn images() -> ImageService<NullImages> {
+fn images() -> ImageService<MemoryImages> {
     let policy = ImagePolicy {
         max_bytes: 4 * 1024 * 1024,
         max_presigned_bytes: 50 * 1024 * 1024,
         max_pixels: 100_000_000,
         presign_ttl: Duration::from_secs(900),
     };
-    ImageService {
-        store: NullImages,
-        policy,
-        public_base_url: "http://images.test".into(),
-    }
+    ImageService { store: MemoryImages::default(), policy, public_base_url: "http://images.test".into() }
 }
 
 /// One route's handler up to its first call of a store.
 fn route(index: u8, req: &Request) {
-    let chat = shared::domain::chat::MAX_BODY_BYTES;
+    let chat = shared::handlers::chat::requests::MAX_BODY_BYTES;
     match index {
         // POST /login, /api/auth/login, /api/v1/auth/login
         0 => {
@@ -96,16 +86,8 @@ fn route(index: u8, req: &Request) {
         5 => {
             if let Some(b) = check(http::parse_json::<PresignRequest>(req, 4 * 1024)) {
                 let svc = images();
-                if let Some(p) = check(block_on(svc.presign(
-                    &b.content_type,
-                    b.size,
-                    b.filename.as_deref(),
-                ))) {
-                    assert!(
-                        shared::domain::images::parse_object_id(&p.upload_id).is_some(),
-                        "{}",
-                        p.upload_id
-                    );
+                if let Some(p) = check(block_on(svc.presign(&b.content_type, b.size, b.filename.as_deref()))) {
+                    assert!(shared::domain::images::parse_object_id(&p.upload_id).is_some(), "{}", p.upload_id);
                 }
             }
         }
@@ -159,19 +141,12 @@ fuzz_target!(|data: &[u8]| {
     let index = (selector & 0x0f) % ROUTES;
     let content_type = if index == 13 {
         // Introspection's own media types.
-        [
-            Some("application/x-www-form-urlencoded"),
-            Some("application/json"),
-            None,
-            Some("text/plain"),
-        ][usize::from(selector >> 4) % 4]
+        [Some("application/x-www-form-urlencoded"), Some("application/json"), None, Some("text/plain")]
+            [usize::from(selector >> 4) % 4]
     } else {
         CONTENT_TYPES[usize::from(selector >> 4) % CONTENT_TYPES.len()]
     };
-    let headers: Vec<(&str, &str)> = content_type
-        .map(|ct| ("content-type", ct))
-        .into_iter()
-        .collect();
+    let headers: Vec<(&str, &str)> = content_type.map(|ct| ("content-type", ct)).into_iter().collect();
     let Some(req) = request("POST", "/fuzz", &headers, body(rest)) else {
         return;
     };

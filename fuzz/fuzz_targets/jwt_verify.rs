@@ -17,8 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use libfuzzer_sys::fuzz_target;
-use shared::config::JwtConfig;
-use shared::domain::auth::{Introspection, IntrospectionClients, TokenService, bearer_token};
+use shared::domain::auth::{Introspection, IntrospectionClients, TokenService, TokenSettings, bearer_token};
 use shared_fuzz::{check_client_error, split};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -32,8 +31,8 @@ const CLIENT_SECRET: &str = "introspection-client-secret";
 fn tokens() -> &'static TokenService {
     static TOKENS: OnceLock<TokenService> = OnceLock::new();
     TOKENS.get_or_init(|| {
-        TokenService::new(JwtConfig {
-            secret: SECRET.into(),
+        TokenService::new(TokenSettings {
+            secret: SECRET.to_string().into(),
             issuer: ISSUER.into(),
             audience: AUDIENCE.into(),
             ttl: Duration::from_secs(3600),
@@ -44,29 +43,15 @@ fn tokens() -> &'static TokenService {
 fn clients() -> &'static IntrospectionClients {
     static CLIENTS: OnceLock<IntrospectionClients> = OnceLock::new();
     CLIENTS.get_or_init(|| {
-        // SAFETY: set once, before anything reads the environment, in a single-threaded fuzzer.
-        unsafe {
-            std::env::set_var(
-                "INTROSPECTION_CLIENTS",
-                format!("tenant-service:{CLIENT_SECRET}"),
-            )
-        };
-        IntrospectionClients::from_env().expect("introspection clients")
+        IntrospectionClients::parse(&format!("tenant-service:{CLIENT_SECRET}").into()).expect("introspection clients")
     })
 }
 
 fn signed(header: &[u8], claims: &[u8], secret: &str) -> String {
-    let message = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(claims)
-    );
-    let signature = jsonwebtoken::crypto::sign(
-        message.as_bytes(),
-        &EncodingKey::from_secret(secret.as_bytes()),
-        Algorithm::HS256,
-    )
-    .expect("HMAC signing");
+    let message = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(claims));
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &EncodingKey::from_secret(secret.as_bytes()), Algorithm::HS256)
+            .expect("HMAC signing");
     format!("{message}.{signature}")
 }
 
@@ -78,14 +63,9 @@ fn verify(token: &str, header_json: Option<&[u8]>) -> bool {
             assert_eq!(claims.aud, AUDIENCE);
             // The service allows 5 s of leeway; 60 s more for the time this check itself takes.
             let now = chrono::Utc::now().timestamp();
-            assert!(
-                claims.exp.saturating_add(65) >= now,
-                "expired token accepted: exp {}",
-                claims.exp
-            );
+            assert!(claims.exp.saturating_add(65) >= now, "expired token accepted: exp {}", claims.exp);
             if let Some(header) = header_json {
-                let header: serde_json::Value =
-                    serde_json::from_slice(header).expect("an accepted header is JSON");
+                let header: serde_json::Value = serde_json::from_slice(header).expect("an accepted header is JSON");
                 assert_eq!(header["alg"], "HS256", "accepted header {header}");
             }
             // What introspection answers for it.
@@ -120,17 +100,10 @@ fuzz_target!(|data: &[u8]| {
         m @ (1 | 2) => {
             let parts = split(rest, 0xFF, 2);
             let (header, claims) = (parts[0], parts.get(1).copied().unwrap_or_default());
-            let secret = if m == 1 {
-                SECRET.to_string()
-            } else {
-                format!("{SECRET}-other")
-            };
+            let secret = if m == 1 { SECRET.to_string() } else { format!("{SECRET}-other") };
             let token = signed(header, claims, &secret);
             let accepted = verify(&token, Some(header));
-            assert!(
-                !(m == 2 && accepted),
-                "a token signed with another secret was accepted: {token}"
-            );
+            assert!(!(m == 2 && accepted), "a token signed with another secret was accepted: {token}");
         }
         _ => {
             let value = String::from_utf8_lossy(rest);

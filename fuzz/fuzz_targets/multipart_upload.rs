@@ -13,23 +13,18 @@
 
 use libfuzzer_sys::fuzz_target;
 use shared::AppError;
-use shared::transport::http::upload::read_upload;
+use shared::adapters::memory::MemoryImages;
 use shared::domain::images::{
-    ImageFormat, ImagePolicy, ImageService, PUBLIC_PREFIX, inspect, parse_object_id,
-    percent_decode_name, percent_encode_name, validate_filename,
+    ImageFormat, ImagePolicy, ImageService, PUBLIC_PREFIX, inspect, parse_object_id, percent_decode_name,
+    percent_encode_name, validate_filename,
 };
-use shared_fuzz::stores::NullImages;
+use shared::transport::http::upload::read_upload;
 use shared_fuzz::{block_on, body, check_client_error, part, request, split, with_params};
 use std::time::Duration;
 
 /// Small limits, so the size checks are reachable with fuzz-sized inputs.
 const MAX_BYTES: usize = 2048;
-const BOUNDARIES: [&str; 4] = [
-    "XyZ",
-    "----formdata-curl-8f1c2a",
-    "\"quoted boundary\"",
-    "b",
-];
+const BOUNDARIES: [&str; 4] = ["XyZ", "----formdata-curl-8f1c2a", "\"quoted boundary\"", "b"];
 
 fn policy() -> ImagePolicy {
     ImagePolicy {
@@ -40,12 +35,8 @@ fn policy() -> ImagePolicy {
     }
 }
 
-fn service() -> ImageService<NullImages> {
-    ImageService {
-        store: NullImages,
-        policy: policy(),
-        public_base_url: "http://images.test".into(),
-    }
+fn service() -> ImageService<MemoryImages> {
+    ImageService { store: MemoryImages::default(), policy: policy(), public_base_url: "http://images.test".into() }
 }
 
 fn client_error<T>(result: Result<T, AppError>) -> Option<T> {
@@ -54,12 +45,7 @@ fn client_error<T>(result: Result<T, AppError>) -> Option<T> {
 
 /// `POST /images`, as the images-upload function runs it.
 fn upload(content_type: &str, filename: Option<String>, bytes: &[u8]) {
-    let Some(req) = request(
-        "POST",
-        "/images",
-        &[("content-type", content_type)],
-        body(bytes),
-    ) else {
+    let Some(req) = request("POST", "/images", &[("content-type", content_type)], body(bytes)) else {
         return;
     };
     let req = match filename {
@@ -69,28 +55,14 @@ fn upload(content_type: &str, filename: Option<String>, bytes: &[u8]) {
     let Some(up) = client_error(block_on(read_upload(req, MAX_BYTES))) else {
         return;
     };
-    assert!(
-        up.bytes.len() <= MAX_BYTES,
-        "read_upload let {} bytes through",
-        up.bytes.len()
-    );
+    assert!(up.bytes.len() <= MAX_BYTES, "read_upload let {} bytes through", up.bytes.len());
     let svc = service();
-    if let Some(image) = client_error(block_on(svc.upload(
-        up.bytes.clone(),
-        up.filename.as_deref(),
-        up.declared,
-    ))) {
+    if let Some(image) = client_error(block_on(svc.upload(up.bytes.clone(), up.filename.as_deref(), up.declared))) {
         assert_eq!(image.size as usize, up.bytes.len());
         let id = image.key.strip_prefix(PUBLIC_PREFIX).expect("public key");
-        assert!(
-            parse_object_id(id).is_some(),
-            "the service made an id it cannot parse: {id}"
-        );
+        assert!(parse_object_id(id).is_some(), "the service made an id it cannot parse: {id}");
         if let Some(name) = &image.original_name {
-            assert_eq!(
-                percent_decode_name(&percent_encode_name(name)).as_deref(),
-                Some(name.as_str())
-            );
+            assert_eq!(percent_decode_name(&percent_encode_name(name)).as_deref(), Some(&name[..]));
         }
     }
 }
@@ -106,31 +78,19 @@ fuzz_target!(|data: &[u8]| {
         }
         4 => {
             let parts = split(rest, b'\n', 2);
-            upload(
-                &part(&parts, 0),
-                None,
-                parts.get(1).copied().unwrap_or_default(),
-            );
+            upload(&part(&parts, 0), None, parts.get(1).copied().unwrap_or_default());
         }
         5 => {
             let parts = split(rest, b'\n', 2);
             let bytes = parts.get(1).copied().unwrap_or_default();
             upload("image/png", Some(part(&parts, 0)), bytes);
             // `complete` inspects a staged object's first bytes against its full size.
-            let _ = inspect(
-                bytes,
-                bytes.len() as u64 + u64::from(mode),
-                4 * MAX_BYTES as u64,
-                &policy(),
-            );
+            let _ = inspect(bytes, bytes.len() as u64 + u64::from(mode), 4 * MAX_BYTES as u64, &policy());
         }
         _ => {
             let text = String::from_utf8_lossy(rest);
             if let Some(name) = client_error(validate_filename(&text)) {
-                assert_eq!(
-                    percent_decode_name(&percent_encode_name(&name)).as_deref(),
-                    Some(name.as_str())
-                );
+                assert_eq!(percent_decode_name(&percent_encode_name(&name)).as_deref(), Some(&name[..]));
             }
             let _ = percent_decode_name(&text);
             let _ = ImageFormat::from_content_type(&text);

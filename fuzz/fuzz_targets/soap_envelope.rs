@@ -21,12 +21,7 @@ const CT: &str = "text/xml; charset=utf-8";
 
 fn post(uri: &str, action: &str, xml: &[u8]) -> Option<Request> {
     let quoted = format!("\"{action}\"");
-    request(
-        "POST",
-        uri,
-        &[("content-type", CT), ("soapaction", &quoted)],
-        body(xml),
-    )
+    request("POST", uri, &[("content-type", CT), ("soapaction", &quoted)], body(xml))
 }
 
 fn outcome<T>(result: Result<T, AppError>) -> Option<T> {
@@ -50,8 +45,7 @@ fuzz_target!(|data: &[u8]| {
             };
             if let Some(user) = outcome(soap::register_user(&req)) {
                 // What the handler answers with on success: the username echoed in XML.
-                let resp =
-                    soap::register_user_response(1, &user.username).expect("response renders");
+                let resp = soap::register_user_response(1, &user.username).expect("response renders");
                 assert_eq!(resp.status(), 200);
             }
         }
@@ -67,11 +61,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         2 => {
-            outcome(soap::parse_envelope(
-                rest,
-                "RegisterUser",
-                ["username", "email", "password"],
-            ));
+            outcome(soap::parse_envelope(rest, "RegisterUser", ["username", "email", "password"]));
         }
         3 => {
             outcome(soap::parse_envelope(rest, "GetUser", ["username"]));
@@ -80,12 +70,8 @@ fuzz_target!(|data: &[u8]| {
             let parts = split(rest, b'\n', 3);
             let (ct, action) = (part(&parts, 0), part(&parts, 1));
             let xml = parts.get(2).copied().unwrap_or_default();
-            let Some(req) = request(
-                "POST",
-                "/register",
-                &[("content-type", &ct), ("soapaction", &action)],
-                body(xml),
-            ) else {
+            let Some(req) = request("POST", "/register", &[("content-type", &ct), ("soapaction", &action)], body(xml))
+            else {
                 return;
             };
             outcome(soap::register_user(&req));
@@ -99,9 +85,7 @@ fuzz_target!(|data: &[u8]| {
                 return;
             };
             let req = with_params(req, &[("username", username.clone())], &[]);
-            outcome(soap::lookup_username(
-                shared::transport::http::query_param(&req, "username").as_deref(),
-            ));
+            outcome(soap::lookup_username(shared::transport::http::query_param(&req, "username").as_deref()));
             assert!(soap::wants_wsdl(&req));
             let address = soap::endpoint_address(&req);
             assert!(address.starts_with("http"), "{address}");

@@ -13,12 +13,7 @@ use std::sync::OnceLock;
 /// One runtime for the whole fuzzing process (building one per input would dominate the time).
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .expect("tokio runtime")
-    })
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime"))
 }
 
 pub fn block_on<F: Future>(future: F) -> F::Output {
@@ -32,10 +27,7 @@ pub fn split(data: &[u8], sep: u8, n: usize) -> Vec<&[u8]> {
 
 /// The part `i` of a split as text (lossy: the parsers under test take `&str` there).
 pub fn part(parts: &[&[u8]], i: usize) -> String {
-    parts
-        .get(i)
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .unwrap_or_default()
+    parts.get(i).map(|p| String::from_utf8_lossy(p).into_owned()).unwrap_or_default()
 }
 
 /// A request as lambda_http hands it to a handler. `None` when a header value is not one the
@@ -52,13 +44,9 @@ pub fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: Body) ->
 /// Adds query-string and path parameters (already decoded, as API Gateway delivers them).
 pub fn with_params(req: Request, query: &[(&str, String)], path: &[(&str, String)]) -> Request {
     let map = |pairs: &[(&str, String)]| -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
     };
-    req.with_query_string_parameters(map(query))
-        .with_path_parameters(map(path))
+    req.with_query_string_parameters(map(query)).with_path_parameters(map(path))
 }
 
 /// The body as the functions get it: text when it is UTF-8, else binary (base64 on the wire).
@@ -74,135 +62,17 @@ pub fn body(bytes: &[u8]) -> Body {
 /// be a client mistake reported as our failure (and retried, alerted on ...).
 pub fn check_client_error(err: &AppError) {
     let status = err.status();
-    assert!(
-        (400..500).contains(&status),
-        "client input produced {status} {}: {err}",
-        err.code()
-    );
+    assert!((400..500).contains(&status), "client input produced {status} {}: {err}", err.code());
     for resp in [
         shared::transport::http::error_response(err, "fuzz-request"),
         shared::transport::http::envelope_error_response(err, "fuzz-request"),
     ] {
         assert_eq!(resp.status().as_u16(), status);
-        let Body::Text(text) = resp.body() else {
-            panic!("error bodies are JSON text")
-        };
-        let value: serde_json::Value =
-            serde_json::from_str(text).expect("error bodies are valid JSON");
+        let Body::Text(text) = resp.body() else { panic!("error bodies are JSON text") };
+        let value: serde_json::Value = serde_json::from_str(text).expect("error bodies are valid JSON");
         assert_eq!(value["code"], err.code().as_str());
     }
     let fault = shared::transport::soap::fault_response(err, "fuzz-request");
     assert_eq!(fault.status().as_u16(), status);
-    assert!(
-        matches!(fault.body(), Body::Text(xml) if xml.starts_with("<?xml")),
-        "SOAP faults are XML text"
-    );
-}
-
-/// In-process stand-ins for the adapters, so the domain logic after a parser runs too. Each
-/// accepts everything and keeps nothing; the checks they make are what the real stores require.
-pub mod stores {
-    use chrono::{DateTime, Utc};
-    use shared::AppError;
-    use shared::domain::audit::{AuditRecord, AuditTrail};
-    use shared::domain::images::{
-        ImageStore, ListedObject, NewObject, ObjectInfo, PUBLIC_PREFIX, PresignedPut,
-    };
-    use shared::domain::sessions::{LogoutRecord, NewApiSession, SessionRecord, SessionStore, SessionView};
-    use std::collections::BTreeMap;
-    use std::time::Duration;
-
-    /// An object store that accepts every write and holds nothing: the service logic is under test.
-    pub struct NullImages;
-
-    impl ImageStore for NullImages {
-        async fn put(&self, object: NewObject) -> Result<(), AppError> {
-            assert!(object.key.starts_with(PUBLIC_PREFIX), "{}", object.key);
-            // Metadata must be ASCII (S3 user metadata); the original name is percent-encoded.
-            assert!(object.metadata.values().all(|v| v.is_ascii()));
-            if let Some(cd) = &object.content_disposition {
-                assert!(cd.is_ascii(), "{cd}");
-            }
-            Ok(())
-        }
-        async fn list(
-            &self,
-            _prefix: &str,
-            _start_after: Option<&str>,
-            _limit: i32,
-        ) -> Result<(Vec<ListedObject>, bool), AppError> {
-            Ok((Vec::new(), false))
-        }
-        async fn head(&self, _key: &str) -> Result<Option<ObjectInfo>, AppError> {
-            Ok(None)
-        }
-        async fn read_prefix(&self, _key: &str, _len: u64) -> Result<Vec<u8>, AppError> {
-            Ok(Vec::new())
-        }
-        async fn copy(&self, _from: &str, _to: NewObject) -> Result<(), AppError> {
-            Ok(())
-        }
-        async fn delete(&self, _key: &str) -> Result<(), AppError> {
-            Ok(())
-        }
-        async fn presign_put(
-            &self,
-            _key: &str,
-            _content_type: &'static str,
-            _content_length: u64,
-            _metadata: &BTreeMap<String, String>,
-            _ttl: Duration,
-        ) -> Result<PresignedPut, AppError> {
-            Ok(PresignedPut {
-                url: "http://store/upload".into(),
-                headers: BTreeMap::new(),
-            })
-        }
-    }
-
-    pub struct NullSessions;
-
-    impl SessionStore for NullSessions {
-        async fn record_login(&self, session: &SessionRecord) -> Result<bool, AppError> {
-            Ok(!session.session_id().is_empty())
-        }
-        async fn record_logout(&self, _logout: &LogoutRecord) -> Result<bool, AppError> {
-            Ok(true)
-        }
-        async fn last_connection(&self, _user_id: i64) -> Result<Option<DateTime<Utc>>, AppError> {
-            Ok(None)
-        }
-        async fn create(&self, _session: &NewApiSession) -> Result<SessionView, AppError> {
-            Err(AppError::internal("not used by the fuzz targets"))
-        }
-        async fn list(&self, _user_id: i64, _limit: i64) -> Result<Vec<SessionView>, AppError> {
-            Ok(Vec::new())
-        }
-        async fn touch(
-            &self,
-            _user_id: i64,
-            _session_id: &str,
-            _metadata: Option<&serde_json::Map<String, serde_json::Value>>,
-        ) -> Result<Option<SessionView>, AppError> {
-            Ok(None)
-        }
-        async fn end(&self, _user_id: i64, _session_id: Option<&str>) -> Result<u64, AppError> {
-            Ok(0)
-        }
-        async fn find_by_token(&self, _token_id: &str) -> Result<Option<SessionView>, AppError> {
-            Ok(None)
-        }
-    }
-
-    pub struct NullAudit;
-
-    impl AuditTrail for NullAudit {
-        async fn record(&self, record: &AuditRecord) -> Result<bool, AppError> {
-            assert!(
-                record.user_id.is_some() && record.username.is_some(),
-                "{record:?}"
-            );
-            Ok(true)
-        }
-    }
+    assert!(matches!(fault.body(), Body::Text(xml) if xml.starts_with("<?xml")), "SOAP faults are XML text");
 }

@@ -29,6 +29,12 @@ impl MemoryImages {
 
 impl ImageStore for MemoryImages {
     async fn put(&self, o: NewObject) -> Result<(), AppError> {
+        // What S3 refuses: user metadata and headers are ASCII (the original name travels
+        // percent-encoded).
+        if o.metadata.values().any(|v| !v.is_ascii()) || o.content_disposition.as_deref().is_some_and(|c| !c.is_ascii())
+        {
+            return Err(AppError::internal(format!("object {}: metadata and headers must be ASCII", o.key)));
+        }
         self.insert(&o.key, o.bytes.to_vec(), o.content_type, o.metadata);
         Ok(())
     }

@@ -20,7 +20,6 @@ impl Postgres {
             )?;
         Ok(row.get(0))
     }
-
 }
 
 impl UserStore for Postgres {
