@@ -11,12 +11,22 @@
 //! Why read the template instead of generating configuration from it: there is no second copy to
 //! keep in sync and nothing to regenerate; a change to template.yaml is live at the next start.
 
+pub mod aws;
 pub mod env;
+pub mod envfile;
 pub mod error;
+pub mod event_source;
+pub mod gateway;
+pub mod http;
 pub mod intrinsics;
+pub mod invoke_api;
 pub mod parameters;
+pub mod provision;
 pub mod routes;
+pub mod runtime;
 pub mod schedule;
+pub mod scheduler;
+pub mod serve;
 pub mod stack;
 pub mod template;
 

@@ -48,16 +48,26 @@ fn rate(inner: &str) -> Result<Duration, String> {
     let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(format!("rate({inner}): expected rate(<value> <unit>)"));
     };
-    let n: u64 = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("rate({inner}): {n:?} is not a positive whole number"))?;
+    let n: u64 = n
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("rate({inner}): {n:?} is not a positive whole number"))?;
     let seconds = match unit {
         "minute" | "minutes" => 60,
         "hour" | "hours" => 3600,
         "day" | "days" => 86_400,
-        other => return Err(format!("rate({inner}): unit {other:?} is not minute(s), hour(s) or day(s)")),
+        other => {
+            return Err(format!(
+                "rate({inner}): unit {other:?} is not minute(s), hour(s) or day(s)"
+            ));
+        }
     };
     // EventBridge insists on the singular for 1 and the plural otherwise.
-    if (n == 1) != !unit.ends_with('s') {
-        return Err(format!("rate({inner}): use the singular unit for 1 and the plural otherwise"));
+    if (n == 1) == unit.ends_with('s') {
+        return Err(format!(
+            "rate({inner}): use the singular unit for 1 and the plural otherwise"
+        ));
     }
     Ok(Duration::from_secs(n * seconds))
 }
@@ -75,20 +85,28 @@ pub struct Cron {
     years: Vec<u32>,
 }
 
-const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const WEEKDAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 impl Cron {
     pub fn parse(inner: &str) -> Result<Self, String> {
         let fields: Vec<&str> = inner.split_whitespace().collect();
         let [minutes, hours, dom, month, dow, year] = fields[..] else {
-            return Err(format!("cron({inner}): expected 6 fields (minutes hours day-of-month month day-of-week year)"));
+            return Err(format!(
+                "cron({inner}): expected 6 fields (minutes hours day-of-month month day-of-week year)"
+            ));
         };
         let field = |text: &str, name: &str, lo: u32, hi: u32, names: &[&str]| {
             values(text, lo, hi, names).map_err(|e| format!("cron({inner}): {name} {text:?}: {e}"))
         };
         let optional = |text: &str, name: &str, lo: u32, hi: u32, names: &[&str]| {
-            if text == "?" { Ok(None) } else { field(text, name, lo, hi, names).map(Some) }
+            if text == "?" {
+                Ok(None)
+            } else {
+                field(text, name, lo, hi, names).map(Some)
+            }
         };
         let cron = Self {
             minutes: field(minutes, "minutes", 0, 59, &[])?,
@@ -99,14 +117,19 @@ impl Cron {
             years: field(year, "year", 1970, 2199, &[])?,
         };
         if cron.days_of_month.is_some() == cron.days_of_week.is_some() {
-            return Err(format!("cron({inner}): exactly one of day-of-month and day-of-week must be ?"));
+            return Err(format!(
+                "cron({inner}): exactly one of day-of-month and day-of-week must be ?"
+            ));
         }
         Ok(cron)
     }
 
     fn day_matches(&self, date: NaiveDate) -> bool {
         let dom = self.days_of_month.as_ref().is_none_or(|d| d.contains(&date.day()));
-        let dow = self.days_of_week.as_ref().is_none_or(|d| d.contains(&(date.weekday().num_days_from_sunday() + 1)));
+        let dow = self
+            .days_of_week
+            .as_ref()
+            .is_none_or(|d| d.contains(&(date.weekday().num_days_from_sunday() + 1)));
         self.months.contains(&date.month()) && self.years.contains(&(date.year() as u32)) && dom && dow
     }
 
@@ -137,10 +160,16 @@ fn values(text: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<u32>, Stri
     let number = |s: &str| -> Result<u32, String> {
         let n = match names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
             Some(i) => i as u32 + lo,
-            None if s.contains(['L', 'W', '#']) => return Err("L, W and # are not supported by the local scheduler".into()),
+            None if s.contains(['L', 'W', '#']) => {
+                return Err("L, W and # are not supported by the local scheduler".into());
+            }
             None => s.parse().map_err(|_| format!("{s:?} is not a number"))?,
         };
-        if (lo..=hi).contains(&n) { Ok(n) } else { Err(format!("{n} is outside {lo}-{hi}")) }
+        if (lo..=hi).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("{n} is outside {lo}-{hi}"))
+        }
     };
     let mut out = Vec::new();
     for part in text.split(',') {
@@ -192,18 +221,44 @@ mod tests {
 
     #[test]
     fn rates() {
-        assert_eq!(Expression::parse("rate(1 minute)").unwrap(), Expression::Rate(Duration::from_secs(60)));
-        assert_eq!(Expression::parse("rate(5 minutes)").unwrap(), Expression::Rate(Duration::from_secs(300)));
-        assert_eq!(Expression::parse("rate(2 hours)").unwrap(), Expression::Rate(Duration::from_secs(7200)));
-        assert_eq!(Expression::parse(" rate(1 day) ").unwrap(), Expression::Rate(Duration::from_secs(86400)));
-        for bad in ["rate(1 minutes)", "rate(2 minute)", "rate(0 minutes)", "rate(1 second)", "rate(x minutes)", "rate()", "every minute"] {
+        assert_eq!(
+            Expression::parse("rate(1 minute)").unwrap(),
+            Expression::Rate(Duration::from_secs(60))
+        );
+        assert_eq!(
+            Expression::parse("rate(5 minutes)").unwrap(),
+            Expression::Rate(Duration::from_secs(300))
+        );
+        assert_eq!(
+            Expression::parse("rate(2 hours)").unwrap(),
+            Expression::Rate(Duration::from_secs(7200))
+        );
+        assert_eq!(
+            Expression::parse(" rate(1 day) ").unwrap(),
+            Expression::Rate(Duration::from_secs(86400))
+        );
+        for bad in [
+            "rate(1 minutes)",
+            "rate(2 minute)",
+            "rate(0 minutes)",
+            "rate(1 second)",
+            "rate(x minutes)",
+            "rate()",
+            "every minute",
+        ] {
             assert!(Expression::parse(bad).is_err(), "{bad}");
         }
         let started = at("2026-01-01T00:00:00Z");
         let every = Expression::parse("rate(1 minute)").unwrap();
         assert_eq!(every.next_after(started, started), Some(at("2026-01-01T00:01:00Z")));
-        assert_eq!(every.next_after(at("2026-01-01T00:01:00Z"), started), Some(at("2026-01-01T00:02:00Z")));
-        assert_eq!(every.next_after(at("2026-01-01T00:01:30Z"), started), Some(at("2026-01-01T00:02:00Z")));
+        assert_eq!(
+            every.next_after(at("2026-01-01T00:01:00Z"), started),
+            Some(at("2026-01-01T00:02:00Z"))
+        );
+        assert_eq!(
+            every.next_after(at("2026-01-01T00:01:30Z"), started),
+            Some(at("2026-01-01T00:02:00Z"))
+        );
     }
 
     #[test]
@@ -212,13 +267,32 @@ mod tests {
             Expression::Cron(c) => c.next_after(at(after)),
             _ => unreachable!(),
         };
-        assert_eq!(next("cron(0 10 * * ? *)", "2026-03-01T09:59:59Z"), Some(at("2026-03-01T10:00:00Z")));
-        assert_eq!(next("cron(0 10 * * ? *)", "2026-03-01T10:00:00Z"), Some(at("2026-03-02T10:00:00Z")));
-        assert_eq!(next("cron(0/15 * * * ? *)", "2026-03-01T10:16:00Z"), Some(at("2026-03-01T10:30:00Z")));
+        assert_eq!(
+            next("cron(0 10 * * ? *)", "2026-03-01T09:59:59Z"),
+            Some(at("2026-03-01T10:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 10 * * ? *)", "2026-03-01T10:00:00Z"),
+            Some(at("2026-03-02T10:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0/15 * * * ? *)", "2026-03-01T10:16:00Z"),
+            Some(at("2026-03-01T10:30:00Z"))
+        );
         // 2026-03-02 is a Monday; MON-FRI = 2-6.
-        assert_eq!(next("cron(0 18 ? * MON-FRI *)", "2026-02-28T12:00:00Z"), Some(at("2026-03-02T18:00:00Z")));
-        assert_eq!(next("cron(0 8 1 JAN,JUL ? 2026-2027)", "2026-02-01T00:00:00Z"), Some(at("2026-07-01T08:00:00Z")));
-        assert_eq!(next("cron(0 8 1 1 ? 2026)", "2026-02-01T00:00:00Z"), None, "past its last year");
+        assert_eq!(
+            next("cron(0 18 ? * MON-FRI *)", "2026-02-28T12:00:00Z"),
+            Some(at("2026-03-02T18:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 8 1 JAN,JUL ? 2026-2027)", "2026-02-01T00:00:00Z"),
+            Some(at("2026-07-01T08:00:00Z"))
+        );
+        assert_eq!(
+            next("cron(0 8 1 1 ? 2026)", "2026-02-01T00:00:00Z"),
+            None,
+            "past its last year"
+        );
         for bad in [
             "cron(0 10 * * * *)",
             "cron(0 10 ? * ? *)",
@@ -235,11 +309,19 @@ mod tests {
 
     #[test]
     fn the_event_is_eventbridges() {
-        let e = scheduled_event("000000000000", "us-east-1", "arn:aws:events:us-east-1:000000000000:rule/r", at("2026-01-01T00:01:00Z"));
+        let e = scheduled_event(
+            "000000000000",
+            "us-east-1",
+            "arn:aws:events:us-east-1:000000000000:rule/r",
+            at("2026-01-01T00:01:00Z"),
+        );
         assert_eq!(e["detail-type"], "Scheduled Event");
         assert_eq!(e["source"], "aws.events");
         assert_eq!(e["time"], "2026-01-01T00:01:00Z");
         assert_eq!(e["resources"][0], "arn:aws:events:us-east-1:000000000000:rule/r");
-        assert_eq!((e["version"].as_str(), e["detail"].as_object().map(|d| d.len())), (Some("0"), Some(0)));
+        assert_eq!(
+            (e["version"].as_str(), e["detail"].as_object().map(|d| d.len())),
+            (Some("0"), Some(0))
+        );
     }
 }

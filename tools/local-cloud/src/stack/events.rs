@@ -61,7 +61,9 @@ pub struct Events {
 
 pub fn events(r: &Resource<'_>, f: &Function, queues: &[Queue], resolver: &Resolver<'_>) -> Result<Events, Problem> {
     let mut out = Events::default();
-    let Some(events) = r.body.pointer("/Properties/Events").and_then(Value::as_object) else { return Ok(out) };
+    let Some(events) = r.body.pointer("/Properties/Events").and_then(Value::as_object) else {
+        return Ok(out);
+    };
     for (event_id, event) in events {
         let at = format!("Resources.{}.Properties.Events.{event_id}", r.logical_id);
         let ty = event.get("Type").and_then(Value::as_str).unwrap_or_default();
@@ -70,7 +72,9 @@ pub fn events(r: &Resource<'_>, f: &Function, queues: &[Queue], resolver: &Resol
         match ty {
             "HttpApi" => out.routes.push(route(&props, &at, f, resolver)?),
             "SQS" => out.mappings.push(sqs(&props, &at, f, &source, queues, resolver)?),
-            "Schedule" => out.schedules.push(schedule(&props, &at, f, &source, event_id, r.logical_id, resolver)?),
+            "Schedule" => out
+                .schedules
+                .push(schedule(&props, &at, f, &source, event_id, r.logical_id, resolver)?),
             other => {
                 return Err(Problem::new(
                     format!("{at}.Type"),
@@ -84,7 +88,10 @@ pub fn events(r: &Resource<'_>, f: &Function, queues: &[Queue], resolver: &Resol
 
 /// Refuses properties outside `known`.
 fn only(props: &Value, at: &str, known: &[&str]) -> Result<(), Problem> {
-    match props.as_object().and_then(|p| p.keys().find(|k| !known.contains(&k.as_str()))) {
+    match props
+        .as_object()
+        .and_then(|p| p.keys().find(|k| !known.contains(&k.as_str())))
+    {
         Some(key) => Err(Problem::new(
             format!("{at}.Properties.{key}"),
             format!("not applied by the local cloud (it applies {known:?})"),
@@ -98,13 +105,17 @@ fn get<'v>(props: &'v Value, key: &str) -> Option<&'v Value> {
 }
 
 fn text(props: &Value, key: &str, at: &str, resolver: &Resolver<'_>) -> Result<Option<String>, Problem> {
-    get(props, key).map(|v| intrinsics::resolve_text(v, &format!("{at}.Properties.{key}"), resolver)).transpose()
+    get(props, key)
+        .map(|v| intrinsics::resolve_text(v, &format!("{at}.Properties.{key}"), resolver))
+        .transpose()
 }
 
 fn count(props: &Value, key: &str, at: &str, resolver: &Resolver<'_>, default: u32) -> Result<u32, Problem> {
     match text(props, key, at, resolver)? {
         None => Ok(default),
-        Some(t) => t.parse().map_err(|_| Problem::new(format!("{at}.Properties.{key}"), format!("{t:?} is not a whole number"))),
+        Some(t) => t
+            .parse()
+            .map_err(|_| Problem::new(format!("{at}.Properties.{key}"), format!("{t:?} is not a whole number"))),
     }
 }
 
@@ -113,40 +124,77 @@ fn flag(props: &Value, key: &str, at: &str, resolver: &Resolver<'_>) -> Result<O
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
-        Some(other) => Err(Problem::new(format!("{at}.Properties.{key}"), format!("{other:?} is not true or false"))),
+        Some(other) => Err(Problem::new(
+            format!("{at}.Properties.{key}"),
+            format!("{other:?} is not true or false"),
+        )),
     }
 }
 
 fn route(props: &Value, at: &str, f: &Function, resolver: &Resolver<'_>) -> Result<(String, Route), Problem> {
     // RouteSettings only throttle: nothing to emulate for one developer.
-    only(props, at, &["ApiId", "Method", "Path", "TimeoutInMillis", "PayloadFormatVersion", "RouteSettings"])?;
+    only(
+        props,
+        at,
+        &[
+            "ApiId",
+            "Method",
+            "Path",
+            "TimeoutInMillis",
+            "PayloadFormatVersion",
+            "RouteSettings",
+        ],
+    )?;
     let api = match get(props, "ApiId") {
         // SAM's implicit API when no ApiId is given.
         None => "ServerlessHttpApi".to_owned(),
         Some(v) => v.get("Ref").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-            Problem::new(format!("{at}.Properties.ApiId"), "expected !Ref to an AWS::Serverless::HttpApi of this template")
+            Problem::new(
+                format!("{at}.Properties.ApiId"),
+                "expected !Ref to an AWS::Serverless::HttpApi of this template",
+            )
         })?,
     };
-    if let Some(version) = text(props, "PayloadFormatVersion", at, resolver)? {
-        if version != "2.0" {
-            return Err(Problem::new(format!("{at}.Properties.PayloadFormatVersion"), "the local gateway speaks payload format 2.0 only"));
-        }
+    if text(props, "PayloadFormatVersion", at, resolver)?.is_some_and(|v| v != "2.0") {
+        return Err(Problem::new(
+            format!("{at}.Properties.PayloadFormatVersion"),
+            "the local gateway speaks payload format 2.0 only",
+        ));
     }
     let method = text(props, "Method", at, resolver)?.unwrap_or_else(|| "ANY".to_owned());
-    let path = text(props, "Path", at, resolver)?.ok_or_else(|| Problem::new(format!("{at}.Properties.Path"), "missing"))?;
+    let path =
+        text(props, "Path", at, resolver)?.ok_or_else(|| Problem::new(format!("{at}.Properties.Path"), "missing"))?;
     let timeout_ms = count(props, "TimeoutInMillis", at, resolver, 30_000)?;
     if !(50..=30_000).contains(&timeout_ms) {
-        return Err(Problem::new(format!("{at}.Properties.TimeoutInMillis"), "API Gateway accepts 50 to 30000"));
+        return Err(Problem::new(
+            format!("{at}.Properties.TimeoutInMillis"),
+            "API Gateway accepts 50 to 30000",
+        ));
     }
-    let route = Route::new(&method, &path, &f.name, Duration::from_millis(timeout_ms.into())).map_err(|e| Problem::new(at, e))?;
+    let route = Route::new(&method, &path, &f.name, Duration::from_millis(timeout_ms.into()))
+        .map_err(|e| Problem::new(at, e))?;
     Ok((api, route))
 }
 
-fn sqs(props: &Value, at: &str, f: &Function, source: &str, queues: &[Queue], resolver: &Resolver<'_>) -> Result<SqsMapping, Problem> {
+fn sqs(
+    props: &Value,
+    at: &str,
+    f: &Function,
+    source: &str,
+    queues: &[Queue],
+    resolver: &Resolver<'_>,
+) -> Result<SqsMapping, Problem> {
     only(
         props,
         at,
-        &["Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "Enabled", "ScalingConfig"],
+        &[
+            "Queue",
+            "BatchSize",
+            "MaximumBatchingWindowInSeconds",
+            "FunctionResponseTypes",
+            "Enabled",
+            "ScalingConfig",
+        ],
     )?;
     let queue_at = format!("{at}.Properties.Queue");
     let arn = text(props, "Queue", at, resolver)?.ok_or_else(|| Problem::new(&queue_at, "missing"))?;
@@ -158,7 +206,10 @@ fn sqs(props: &Value, at: &str, f: &Function, source: &str, queues: &[Queue], re
     let batch_size = count(props, "BatchSize", at, resolver, 10)?;
     let window = count(props, "MaximumBatchingWindowInSeconds", at, resolver, 0)?;
     if !(1..=MAX_BATCH_SIZE).contains(&batch_size) {
-        return Err(Problem::new(format!("{at}.Properties.BatchSize"), format!("must be 1 to {MAX_BATCH_SIZE}")));
+        return Err(Problem::new(
+            format!("{at}.Properties.BatchSize"),
+            format!("must be 1 to {MAX_BATCH_SIZE}"),
+        ));
     }
     if window > MAX_BATCHING_WINDOW_SECONDS {
         return Err(Problem::new(
@@ -176,11 +227,19 @@ fn sqs(props: &Value, at: &str, f: &Function, source: &str, queues: &[Queue], re
         None => Vec::new(),
         Some(v) => match intrinsics::resolve_value(v, &format!("{at}.Properties.FunctionResponseTypes"), resolver)? {
             Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
-            _ => return Err(Problem::new(format!("{at}.Properties.FunctionResponseTypes"), "expected a list")),
+            _ => {
+                return Err(Problem::new(
+                    format!("{at}.Properties.FunctionResponseTypes"),
+                    "expected a list",
+                ));
+            }
         },
     };
     if let Some(other) = types.iter().find(|t| *t != "ReportBatchItemFailures") {
-        return Err(Problem::new(format!("{at}.Properties.FunctionResponseTypes"), format!("unknown response type {other:?}")));
+        return Err(Problem::new(
+            format!("{at}.Properties.FunctionResponseTypes"),
+            format!("unknown response type {other:?}"),
+        ));
     }
     let maximum_concurrency = match get(props, "ScalingConfig") {
         None => None,
@@ -189,7 +248,10 @@ fn sqs(props: &Value, at: &str, f: &Function, source: &str, queues: &[Queue], re
             only(scaling, &scaling_at, &["MaximumConcurrency"])?;
             let n = count(scaling, "MaximumConcurrency", &scaling_at, resolver, 1000)?;
             if !(2..=1000).contains(&n) {
-                return Err(Problem::new(format!("{scaling_at}.MaximumConcurrency"), "must be 2 to 1000"));
+                return Err(Problem::new(
+                    format!("{scaling_at}.MaximumConcurrency"),
+                    "must be 2 to 1000",
+                ));
             }
             Some(n)
         }
@@ -217,15 +279,36 @@ fn schedule(
     resolver: &Resolver<'_>,
 ) -> Result<Schedule, Problem> {
     // EventBridge's own delivery retries (RetryPolicy) have nothing to retry locally.
-    only(props, at, &["Schedule", "Enabled", "State", "Input", "Name", "Description", "RetryPolicy"])?;
-    let expression_text =
-        text(props, "Schedule", at, resolver)?.ok_or_else(|| Problem::new(format!("{at}.Properties.Schedule"), "missing"))?;
-    let expression = Expression::parse(&expression_text).map_err(|e| Problem::new(format!("{at}.Properties.Schedule"), e))?;
-    let enabled = match (flag(props, "Enabled", at, resolver)?, text(props, "State", at, resolver)?.as_deref()) {
+    only(
+        props,
+        at,
+        &[
+            "Schedule",
+            "Enabled",
+            "State",
+            "Input",
+            "Name",
+            "Description",
+            "RetryPolicy",
+        ],
+    )?;
+    let expression_text = text(props, "Schedule", at, resolver)?
+        .ok_or_else(|| Problem::new(format!("{at}.Properties.Schedule"), "missing"))?;
+    let expression =
+        Expression::parse(&expression_text).map_err(|e| Problem::new(format!("{at}.Properties.Schedule"), e))?;
+    let enabled = match (
+        flag(props, "Enabled", at, resolver)?,
+        text(props, "State", at, resolver)?.as_deref(),
+    ) {
         (Some(enabled), _) => enabled,
         (None, None | Some("ENABLED")) => true,
         (None, Some("DISABLED")) => false,
-        (None, Some(other)) => return Err(Problem::new(format!("{at}.Properties.State"), format!("{other:?} is not ENABLED or DISABLED"))),
+        (None, Some(other)) => {
+            return Err(Problem::new(
+                format!("{at}.Properties.State"),
+                format!("{other:?} is not ENABLED or DISABLED"),
+            ));
+        }
     };
     let input = match text(props, "Input", at, resolver)? {
         None => None,
@@ -234,7 +317,8 @@ fn schedule(
                 .map_err(|e| Problem::new(format!("{at}.Properties.Input"), format!("not JSON: {e}")))?,
         ),
     };
-    let rule = text(props, "Name", at, resolver)?.unwrap_or_else(|| format!("{}-{function_id}{event_id}", resolver.stack_name));
+    let rule = text(props, "Name", at, resolver)?
+        .unwrap_or_else(|| format!("{}-{function_id}{event_id}", resolver.stack_name));
     Ok(Schedule {
         function: f.name.clone(),
         source: source.to_owned(),

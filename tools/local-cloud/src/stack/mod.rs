@@ -168,10 +168,19 @@ impl Stack {
             self.functions.push(function);
         }
         if apis.len() > 1 {
-            return Err(Problem::new("Resources", format!("routes go to {} HTTP APIs {apis:?}; the local gateway serves one", apis.len())));
+            return Err(Problem::new(
+                "Resources",
+                format!(
+                    "routes go to {} HTTP APIs {apis:?}; the local gateway serves one",
+                    apis.len()
+                ),
+            ));
         }
         for (i, f) in self.functions.iter().enumerate() {
-            if let Some(other) = self.functions[..i].iter().find(|o| o.name == f.name || o.binary == f.binary) {
+            if let Some(other) = self.functions[..i]
+                .iter()
+                .find(|o| o.name == f.name || o.binary == f.binary)
+            {
                 return Err(Problem::new(
                     format!("Resources.{}", f.logical_id),
                     format!("has the same FunctionName or Binary as {}", other.logical_id),
@@ -184,7 +193,9 @@ impl Stack {
 
     /// A function by its `FunctionName`, its `Binary` or its logical id.
     pub fn function(&self, key: &str) -> Option<&Function> {
-        self.functions.iter().find(|f| f.name == key || f.binary == key || f.logical_id == key)
+        self.functions
+            .iter()
+            .find(|f| f.name == key || f.binary == key || f.logical_id == key)
     }
 
     /// A function by what Lambda's Invoke API accepts: its name, its ARN or a partial ARN
@@ -194,7 +205,10 @@ impl Stack {
         self.functions.iter().find(|f| {
             f.name == unqualified
                 || f.arn == unqualified
-                || unqualified.strip_prefix(&self.account_id).and_then(|r| r.strip_prefix(":function:")) == Some(f.name.as_str())
+                || unqualified
+                    .strip_prefix(&self.account_id)
+                    .and_then(|r| r.strip_prefix(":function:"))
+                    == Some(f.name.as_str())
         })
     }
 
@@ -206,13 +220,17 @@ impl Stack {
 fn outputs(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<(String, String)>, Problem> {
     let mut out = Vec::new();
     for (name, output) in template.section("Outputs") {
-        if let Some(condition) = output.get("Condition").and_then(serde_json::Value::as_str) {
-            if !intrinsics::Lookup::condition(resolver, condition)? {
-                continue;
-            }
+        let condition = output.get("Condition").and_then(serde_json::Value::as_str);
+        if let Some(condition) = condition
+            && !intrinsics::Lookup::condition(resolver, condition)?
+        {
+            continue;
         }
         let value = output.get("Value").unwrap_or(&serde_json::Value::Null);
-        out.push((name.clone(), intrinsics::resolve_text(value, &format!("Outputs.{name}.Value"), resolver)?));
+        out.push((
+            name.clone(),
+            intrinsics::resolve_text(value, &format!("Outputs.{name}.Value"), resolver)?,
+        ));
     }
     Ok(out)
 }

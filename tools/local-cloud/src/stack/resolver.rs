@@ -72,7 +72,10 @@ impl<'a> Resolver<'a> {
             return Ok(name.clone());
         }
         if self.names.borrow().get(logical_id).is_some() {
-            return Err(Problem::new(format!("Resources.{logical_id}"), "its name refers back to itself"));
+            return Err(Problem::new(
+                format!("Resources.{logical_id}"),
+                "its name refers back to itself",
+            ));
         }
         let resource = self
             .template
@@ -81,13 +84,19 @@ impl<'a> Resolver<'a> {
         if !self.exists(&resource)? {
             return Err(Problem::new(
                 format!("Resources.{logical_id}"),
-                format!("not created: its Condition {} is false", resource.condition().unwrap_or_default()),
+                format!(
+                    "not created: its Condition {} is false",
+                    resource.condition().unwrap_or_default()
+                ),
             ));
         }
         self.names.borrow_mut().insert(logical_id.to_owned(), None);
         let name = self.name_of(&resource);
         match &name {
-            Ok(name) => self.names.borrow_mut().insert(logical_id.to_owned(), Some(name.clone())),
+            Ok(name) => self
+                .names
+                .borrow_mut()
+                .insert(logical_id.to_owned(), Some(name.clone())),
             Err(_) => self.names.borrow_mut().remove(logical_id),
         };
         name
@@ -111,7 +120,9 @@ impl<'a> Resolver<'a> {
             other => {
                 return Err(Problem::new(
                     format!("Resources.{logical_id}"),
-                    format!("a {other} has no local counterpart: only queues, tables, buckets, functions and the HTTP API do"),
+                    format!(
+                        "a {other} has no local counterpart: only queues, tables, buckets, functions and the HTTP API do"
+                    ),
                 ));
             }
         };
@@ -133,9 +144,12 @@ impl Lookup for Resolver<'_> {
             "AWS::Region" => self.region.clone().into(),
             "AWS::AccountId" => self.account_id.clone().into(),
             "AWS::StackName" => self.stack_name.clone().into(),
-            "AWS::StackId" => {
-                self.arn("cloudformation", &format!("stack/{}/00000000-0000-0000-0000-000000000000", self.stack_name)).into()
-            }
+            "AWS::StackId" => self
+                .arn(
+                    "cloudformation",
+                    &format!("stack/{}/00000000-0000-0000-0000-000000000000", self.stack_name),
+                )
+                .into(),
             "AWS::Partition" => "aws".into(),
             "AWS::URLSuffix" => "amazonaws.com".into(),
             "AWS::NotificationARNs" => Value::Array(Vec::new()),
@@ -189,7 +203,9 @@ impl Lookup for Resolver<'_> {
             ("AWS::S3::Bucket", "RegionalDomainName") => format!("{name}.s3.{region}.amazonaws.com"),
             ("AWS::S3::Bucket", "DualStackDomainName") => format!("{name}.s3.dualstack.{region}.amazonaws.com"),
             ("AWS::S3::Bucket", "WebsiteURL") => format!("http://{name}.s3-website-{region}.amazonaws.com"),
-            ("AWS::Serverless::Function" | "AWS::Lambda::Function", "Arn") => self.arn("lambda", &format!("function:{name}")),
+            ("AWS::Serverless::Function" | "AWS::Lambda::Function", "Arn") => {
+                self.arn("lambda", &format!("function:{name}"))
+            }
             ("AWS::Serverless::HttpApi" | "AWS::ApiGatewayV2::Api", "ApiEndpoint") => self.gateway_url.clone(),
             ("AWS::Serverless::HttpApi" | "AWS::ApiGatewayV2::Api", "ApiId") => name,
             (ty, _) => {
@@ -203,6 +219,11 @@ impl Lookup for Resolver<'_> {
     }
 
     fn mapping(&self, map: &str, top: &str, second: &str) -> Option<Value> {
-        self.template.section("Mappings").get(map)?.get(top)?.get(second).cloned()
+        self.template
+            .section("Mappings")
+            .get(map)?
+            .get(top)?
+            .get(second)
+            .cloned()
     }
 }

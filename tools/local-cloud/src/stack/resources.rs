@@ -103,7 +103,13 @@ pub struct Bucket {
 
 /// Properties with nothing to emulate locally (encryption at rest, tags, backups, ownership
 /// and access-block settings of AWS accounts).
-const QUEUE_SKIPPED: &[&str] = &["QueueName", "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "Tags"];
+const QUEUE_SKIPPED: &[&str] = &[
+    "QueueName",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "Tags",
+];
 const TABLE_SKIPPED: &[&str] = &[
     "TableName",
     "SSESpecification",
@@ -124,7 +130,12 @@ const BUCKET_SKIPPED: &[&str] = &[
 ];
 
 /// The resolved `Properties` without the skipped keys; an unknown key is a problem.
-fn properties(r: &Resource<'_>, resolver: &Resolver<'_>, skipped: &[&str], applied: &[&str]) -> Result<Map<String, Value>, Problem> {
+fn properties(
+    r: &Resource<'_>,
+    resolver: &Resolver<'_>,
+    skipped: &[&str],
+    applied: &[&str],
+) -> Result<Map<String, Value>, Problem> {
     let at = format!("Resources.{}.Properties", r.logical_id);
     let raw = r.body.get("Properties").cloned().unwrap_or(Value::Object(Map::new()));
     let Value::Object(mut props) = intrinsics::resolve_value(&raw, &at, resolver)? else {
@@ -134,7 +145,10 @@ fn properties(r: &Resource<'_>, resolver: &Resolver<'_>, skipped: &[&str], appli
     if let Some(key) = props.keys().find(|k| !applied.contains(&k.as_str())) {
         return Err(Problem::new(
             format!("{at}.{key}"),
-            format!("the local cloud does not apply {key} to a {} (tools/local-cloud/src/stack/resources.rs)", r.ty),
+            format!(
+                "the local cloud does not apply {key} to a {} (tools/local-cloud/src/stack/resources.rs)",
+                r.ty
+            ),
         ));
     }
     Ok(props)
@@ -188,12 +202,22 @@ pub fn table(r: &Resource<'_>, resolver: &Resolver<'_>) -> Result<Table, Problem
     let spec: TableSpec = serde_json::from_value(Value::Object(props))
         .map_err(|e| Problem::new(format!("Resources.{}.Properties", r.logical_id), e.to_string()))?;
     let name = resolver.physical_name(r.logical_id)?;
-    Ok(Table { logical_id: r.logical_id.to_owned(), arn: resolver.arn("dynamodb", &format!("table/{name}")), name, spec })
+    Ok(Table {
+        logical_id: r.logical_id.to_owned(),
+        arn: resolver.arn("dynamodb", &format!("table/{name}")),
+        name,
+        spec,
+    })
 }
 
 /// A bucket and its policy. `policies` are the template's `AWS::S3::BucketPolicy` resources.
 pub fn bucket(r: &Resource<'_>, resolver: &Resolver<'_>, policies: &[Resource<'_>]) -> Result<Bucket, Problem> {
-    let mut props = properties(r, resolver, BUCKET_SKIPPED, &["LifecycleConfiguration", "CorsConfiguration"])?;
+    let mut props = properties(
+        r,
+        resolver,
+        BUCKET_SKIPPED,
+        &["LifecycleConfiguration", "CorsConfiguration"],
+    )?;
     let name = resolver.physical_name(r.logical_id)?;
     let mut policy = None;
     for p in policies {
@@ -235,7 +259,9 @@ fn without_secure_transport_denials(mut document: Value) -> Value {
 
 fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let v = Value::deserialize(d)?;
-    scalar_text(&v).and_then(|s| s.parse().ok()).ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+    scalar_text(&v)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
 }
 
 fn boolean<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -261,7 +287,12 @@ mod tests {
             {"Sid": "Other", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": "arn:aws:s3:::b"}
         ]});
         let kept = without_secure_transport_denials(policy);
-        let sids: Vec<&str> = kept["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+        let sids: Vec<&str> = kept["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap())
+            .collect();
         assert_eq!(sids, ["PublicReadImages", "Other"]);
     }
 
@@ -278,8 +309,16 @@ mod tests {
         }))
         .unwrap();
         assert!(spec.time_to_live_specification.unwrap().enabled);
-        assert_eq!(spec.global_secondary_indexes.unwrap()[0].provisioned_throughput.as_ref().unwrap().read_capacity_units, 5);
-        let bad = serde_json::from_value::<TableSpec>(json!({"AttributeDefinitions": [], "KeySchema": [], "Unknown": 1}));
+        assert_eq!(
+            spec.global_secondary_indexes.unwrap()[0]
+                .provisioned_throughput
+                .as_ref()
+                .unwrap()
+                .read_capacity_units,
+            5
+        );
+        let bad =
+            serde_json::from_value::<TableSpec>(json!({"AttributeDefinitions": [], "KeySchema": [], "Unknown": 1}));
         assert!(bad.unwrap_err().to_string().contains("Unknown"));
     }
 }

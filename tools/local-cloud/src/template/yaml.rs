@@ -34,7 +34,8 @@ fn long_name(tag: &str) -> Option<&'static str> {
 
 /// Parses a template's text into its JSON form.
 pub fn parse(text: &str) -> Result<Value, Problem> {
-    let yaml: Yaml = yaml_serde::from_str(text).map_err(|e| Problem::new("(document)", format!("not valid YAML: {e}")))?;
+    let yaml: Yaml =
+        yaml_serde::from_str(text).map_err(|e| Problem::new("(document)", format!("not valid YAML: {e}")))?;
     to_json(&yaml, "")
 }
 
@@ -46,7 +47,11 @@ pub fn to_json(yaml: &Yaml, at: &str) -> Result<Value, Problem> {
         Yaml::Number(n) => number(n, at)?,
         Yaml::String(s) => Value::String(s.clone()),
         Yaml::Sequence(items) => Value::Array(
-            items.iter().enumerate().map(|(i, item)| to_json(item, &format!("{at}[{i}]"))).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json(item, &format!("{at}[{i}]")))
+                .collect::<Result<_, _>>()?,
         ),
         Yaml::Mapping(map) => {
             let mut out = Map::new();
@@ -60,15 +65,24 @@ pub fn to_json(yaml: &Yaml, at: &str) -> Result<Value, Problem> {
         Yaml::Tagged(tagged) => {
             let tag = tagged.tag.to_string();
             let short = tag.trim_start_matches('!');
-            let name = long_name(short)
-                .ok_or_else(|| Problem::new(at, format!("unknown tag {tag} (not a CloudFormation intrinsic function)")))?;
+            let name = long_name(short).ok_or_else(|| {
+                Problem::new(
+                    at,
+                    format!("unknown tag {tag} (not a CloudFormation intrinsic function)"),
+                )
+            })?;
             let arg = to_json(&tagged.value, at)?;
             let arg = match (name, arg) {
                 // `!GetAtt Resource.Attribute`: CloudFormation splits at the first dot only, so an
                 // attribute may itself contain dots (`Endpoint.Address`).
                 ("Fn::GetAtt", Value::String(s)) => match s.split_once('.') {
                     Some((id, attribute)) => Value::Array(vec![id.into(), attribute.into()]),
-                    None => return Err(Problem::new(at, format!("!GetAtt {s}: expected <LogicalId>.<Attribute>"))),
+                    None => {
+                        return Err(Problem::new(
+                            at,
+                            format!("!GetAtt {s}: expected <LogicalId>.<Attribute>"),
+                        ));
+                    }
                 },
                 (_, arg) => arg,
             };
@@ -101,7 +115,11 @@ fn scalar_key(key: &Yaml) -> Option<String> {
 
 /// `Resources` + `X` -> `Resources.X`.
 pub fn join(at: &str, key: &str) -> String {
-    if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") }
+    if at.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{at}.{key}")
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +174,12 @@ j: {"Fn::And": [{Condition: A}, {"Fn::Or": [{Condition: B}, {Condition: C}]}]}
         let e = parse("Resources:\n  X:\n    Properties:\n      Y: !Bogus 1\n").unwrap_err();
         assert_eq!(e.at, "Resources.X.Properties.Y");
         assert!(e.message.contains("!Bogus"), "{e}");
-        assert!(parse("a: !GetAtt NoDot\n").unwrap_err().message.contains("<LogicalId>.<Attribute>"));
+        assert!(
+            parse("a: !GetAtt NoDot\n")
+                .unwrap_err()
+                .message
+                .contains("<LogicalId>.<Attribute>")
+        );
         assert!(parse("a: [unclosed\n").unwrap_err().message.contains("not valid YAML"));
     }
 }
