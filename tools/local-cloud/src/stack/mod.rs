@@ -83,7 +83,7 @@ pub struct Stack {
     pub buckets: Vec<Bucket>,
     pub mappings: Vec<SqsMapping>,
     pub schedules: Vec<Schedule>,
-    /// `Outputs`, resolved, by name.
+    /// `Outputs`, resolved.
     pub outputs: Vec<(String, String)>,
 }
 
