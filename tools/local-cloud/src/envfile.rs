@@ -134,23 +134,23 @@ pub fn sam_env_vars(stack: &Stack, host: &str) -> Value {
     Value::Object(doc)
 }
 
-/// `--parameter-overrides` for SAM: every parameter but the `NoEcho` ones (secrets stay off the
-/// command line; the functions get them through the env-vars file).
+/// `--parameter-overrides` for SAM: the parameters whose value is not empty, but the `NoEcho`
+/// ones (secrets stay off the command line; the functions get them through the env-vars file).
+/// SAM refuses `Name=` for an empty value; the variables such a parameter feeds are in the
+/// env-vars file anyway, and an empty value is what every optional parameter here defaults to.
 pub fn sam_parameter_overrides(stack: &Stack, host: &str) -> Vec<String> {
     stack
         .parameters
         .iter()
         .filter(|p| !p.no_echo)
-        .map(|p| {
+        .filter_map(|p| {
             let value = match &p.value {
-                Value::Array(items) => items
-                    .iter()
-                    .filter_map(crate::intrinsics::scalar_text)
-                    .collect::<Vec<_>>()
-                    .join(","),
+                Value::Array(items) => {
+                    items.iter().filter_map(crate::intrinsics::scalar_text).collect::<Vec<_>>().join(",")
+                }
                 v => crate::intrinsics::scalar_text(v).unwrap_or_default(),
             };
-            format!("{}={}", p.name, for_container(&value, host))
+            (!value.is_empty()).then(|| format!("{}={}", p.name, for_container(&value, host)))
         })
         .collect()
 }
