@@ -145,9 +145,11 @@ pub fn sam_parameter_overrides(stack: &Stack, host: &str) -> Vec<String> {
         .filter(|p| !p.no_echo)
         .filter_map(|p| {
             let value = match &p.value {
-                Value::Array(items) => {
-                    items.iter().filter_map(crate::intrinsics::scalar_text).collect::<Vec<_>>().join(",")
-                }
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(crate::intrinsics::scalar_text)
+                    .collect::<Vec<_>>()
+                    .join(","),
                 v => crate::intrinsics::scalar_text(v).unwrap_or_default(),
             };
             (!value.is_empty()).then(|| format!("{}={}", p.name, for_container(&value, host)))

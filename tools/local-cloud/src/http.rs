@@ -36,6 +36,8 @@ where
             },
             () = stopped(&mut shutdown) => return,
         };
+        // Small answers go out at once instead of waiting on the client's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let handler = handler.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {

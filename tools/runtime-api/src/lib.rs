@@ -217,6 +217,8 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
+        // Events and answers go out at once instead of waiting on the peer's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| route(shared.clone(), req));

@@ -47,21 +47,17 @@ pub fn start(
             .map_or(DEFAULT_CONCURRENCY, |n| n as usize)
             .min(options.max_concurrency)
             .max(1);
-        tracing::info!(function = %mapping.function, queue = %mapping.queue.name, batch_size = mapping.batch_size,
-            maximum_batching_window_seconds = mapping.maximum_batching_window_seconds,
-            report_batch_item_failures = mapping.report_batch_item_failures, concurrency, "event-source mapping started");
-        for _ in 0..concurrency {
-            let poller = poller::Poller {
-                sqs: sqs.clone(),
-                pool: pool.clone(),
-                region: stack.region.clone(),
-                wait_time_seconds: options.wait_time_seconds,
-                shutdown_grace: options.shutdown_grace,
-                mapping: mapping.clone(),
-                shutdown: shutdown.clone(),
-            };
-            tasks.spawn(poller.run());
-        }
+        let poller = poller::Poller {
+            sqs: sqs.clone(),
+            pool: pool.clone(),
+            region: stack.region.clone(),
+            wait_time_seconds: options.wait_time_seconds,
+            shutdown_grace: options.shutdown_grace,
+            mapping: mapping.clone(),
+            concurrency,
+            shutdown: shutdown.clone(),
+        };
+        tasks.spawn(poller.run());
     }
     tasks
 }

@@ -1,6 +1,8 @@
-//! One task per concurrent batch of a mapping: resolve the queue, receive a batch, invoke the
-//! function in one of its execution environments, delete what the decision says. Survives the
-//! emulator going away (restarts) by retrying with backoff.
+//! One task per mapping: resolve the queue, receive a batch, hand it to the function in one of
+//! its execution environments, delete what the decision says. Batches run concurrently up to the
+//! mapping's concurrency, but one long poll at a time (a batch is only received once an
+//! environment's turn is free, so no message waits on the poller past its visibility timeout).
+//! Survives the emulator going away (restarts) by retrying with backoff.
 
 use super::backoff::Backoff;
 use super::decision::{self, BatchEntry, Decision, InvokeResponse, Verdict};
@@ -14,9 +16,11 @@ use aws_sdk_sqs::types::{
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
+#[derive(Clone)]
 pub struct Poller {
     pub sqs: aws_sdk_sqs::Client,
     pub pool: Arc<FunctionPool>,
@@ -25,6 +29,8 @@ pub struct Poller {
     /// How long an in-flight invocation may still run after a shutdown signal.
     pub shutdown_grace: Duration,
     pub mapping: SqsMapping,
+    /// Batches in flight at most.
+    pub concurrency: usize,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -41,12 +47,20 @@ impl Poller {
         let queue_name = self.mapping.queue.name.clone();
         info!(function = %function, queue = %queue_name, batch_size = self.mapping.batch_size,
               maximum_batching_window_seconds = self.mapping.maximum_batching_window_seconds,
-              report_batch_item_failures = self.mapping.report_batch_item_failures, "mapping started");
+              report_batch_item_failures = self.mapping.report_batch_item_failures, concurrency = self.concurrency,
+              "mapping started");
+        let turns = Arc::new(Semaphore::new(self.concurrency.max(1)));
+        let mut batches = JoinSet::new();
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
         let mut queue: Option<Queue> = None;
         let mut last_problem: Option<String> = None;
 
         while !self.stopping() {
+            // Finished batches are only collected here; their tasks report for themselves.
+            while batches.try_join_next().is_some() {}
+            let Ok(turn) = turns.clone().acquire_owned().await else {
+                break;
+            };
             let q = match &queue {
                 Some(q) => q.clone(),
                 None => match self.resolve_queue().await {
@@ -88,8 +102,14 @@ impl Poller {
                 self.release(&q, &messages).await;
                 break;
             }
-            self.process_batch(&q, &messages).await;
+            let worker = self.clone();
+            batches.spawn(async move {
+                worker.process_batch(&q, &messages).await;
+                drop(turn);
+            });
         }
+        // Each running batch finishes (or gives up after the grace period) on its own.
+        while batches.join_next().await.is_some() {}
         info!(function = %function, queue = %queue_name, "mapping stopped");
     }
 
@@ -190,7 +210,7 @@ impl Poller {
     }
 
     /// Invokes the function with one batch and applies the decision.
-    async fn process_batch(&mut self, q: &Queue, messages: &[Message]) {
+    async fn process_batch(&self, q: &Queue, messages: &[Message]) {
         let function = self.mapping.function.clone();
         let source = Source {
             queue_arn: q.arn.clone(),
