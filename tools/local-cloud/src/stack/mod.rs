@@ -144,6 +144,7 @@ impl Stack {
                 "AWS::SQS::Queue" => self.queues.push(resources::queue(&r, resolver)?),
                 "AWS::DynamoDB::Table" => self.tables.push(resources::table(&r, resolver)?),
                 "AWS::S3::Bucket" => self.buckets.push(resources::bucket(&r, resolver, &policies)?),
+                "AWS::Serverless::HttpApi" => resources::http_api(&r)?,
                 _ => {}
             }
         }

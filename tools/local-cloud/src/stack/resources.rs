@@ -240,6 +240,29 @@ pub fn bucket(r: &Resource<'_>, resolver: &Resolver<'_>, policies: &[Resource<'_
     })
 }
 
+/// The HTTP API's own settings. Throttling and descriptions change nothing a function sees; an
+/// authorizer, CORS or a custom domain would, and the local gateway has none of them.
+pub fn http_api(r: &Resource<'_>) -> Result<(), Problem> {
+    const IGNORED: &[&str] = &[
+        "Description",
+        "DefaultRouteSettings",
+        "RouteSettings",
+        "StageName",
+        "Tags",
+        "FailOnWarnings",
+    ];
+    let props = r.body.get("Properties").and_then(Value::as_object);
+    match props.and_then(|p| p.keys().find(|k| !IGNORED.contains(&k.as_str()))) {
+        Some(key) => Err(Problem::new(
+            r.at(key),
+            format!(
+                "the local gateway does not apply {key}; of an HTTP API's settings it accepts only {IGNORED:?}, which change nothing a function sees"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The local stores speak plain HTTP on the loopback interface: a statement denying requests
 /// without TLS (`aws:SecureTransport` false) would deny every request there, the functions' own
 /// included. Every other statement is kept.
