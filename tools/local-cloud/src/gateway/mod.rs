@@ -14,7 +14,7 @@
 pub mod response;
 
 use crate::http::{Reply, message};
-use crate::routes::RouteTable;
+use crate::routes::{Route, RouteTable};
 use crate::runtime::Functions;
 use base64::Engine;
 use bytes::Bytes;
@@ -23,6 +23,7 @@ use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode};
 use runtime_api::apigw::{HttpRequest, Received};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -51,7 +52,7 @@ impl Gateway {
         let method = req.method().as_str().to_owned();
         // The path only: a query string may carry a token.
         let path = req.uri().path().to_owned();
-        let (mut reply, route, function) = self.answer(req, peer, &id).await;
+        let (mut reply, route) = self.answer(req, peer, &id).await;
         if let Ok(value) = HeaderValue::from_str(&id) {
             reply.headers_mut().insert("apigw-requestid", value);
         }
@@ -59,8 +60,8 @@ impl Gateway {
             request_id = %id,
             method = %method,
             path = %path,
-            route = route.as_deref().unwrap_or("-"),
-            function = function.as_deref().unwrap_or("-"),
+            route = route.map_or("-", |r| r.key.as_str()),
+            function = route.map_or("-", |r| r.function.as_str()),
             status = reply.status().as_u16(),
             latency_ms = started.elapsed().as_millis() as u64,
             "request"
@@ -68,33 +69,38 @@ impl Gateway {
         reply
     }
 
-    /// The answer, and the route and function it went to (for the log).
-    async fn answer(
-        &self,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-        id: &str,
-    ) -> (Reply, Option<String>, Option<String>) {
-        let too_large = || message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    /// The answer, and the route it went to (for the log).
+    async fn answer(&self, req: Request<Incoming>, peer: SocketAddr, id: &str) -> (Reply, Option<&Route>) {
         let declared = req
             .headers()
             .get(hyper::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-            return (too_large(), None, None);
+            return (too_large(), None);
         }
-        let Some(matched) = self.routes.find(req.method().as_str(), req.uri().path()) else {
-            return (message(StatusCode::NOT_FOUND, "Not Found"), None, None);
-        };
-        let route = matched.route.clone();
-        let names = (Some(route.key.clone()), Some(route.function.clone()));
+        match self.routes.find(req.method().as_str(), req.uri().path()) {
+            None => (message(StatusCode::NOT_FOUND, "Not Found"), None),
+            Some(matched) => (
+                self.call(matched.route, matched.params, req, peer, id).await,
+                Some(matched.route),
+            ),
+        }
+    }
+
+    /// Invokes the route's function with the request as a payload 2.0 event.
+    async fn call(
+        &self,
+        route: &Route,
+        params: BTreeMap<String, String>,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        id: &str,
+    ) -> Reply {
         let (parts, body) = req.into_parts();
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-                return (too_large(), names.0, names.1);
-            }
-            Err(_) => return (message(StatusCode::BAD_REQUEST, "Bad Request"), names.0, names.1),
+            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return too_large(),
+            Err(_) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
         };
         let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut event = HttpRequest::new(parts.method.as_str(), target);
@@ -104,7 +110,7 @@ impl Gateway {
         if !body.is_empty() {
             event = event.body(body.to_vec());
         }
-        let event = event.matched(&route.key, matched.params).received(Received {
+        let event = event.matched(&route.key, params).received(Received {
             request_id: id.to_owned(),
             source_ip: peer.ip().to_string(),
             account_id: self.account_id.clone(),
@@ -113,23 +119,23 @@ impl Gateway {
             time: chrono::Utc::now(),
         });
         let Some(pool) = self.functions.get(&route.function) else {
-            return (response::internal_server_error(), names.0, names.1);
+            return response::internal_server_error();
         };
         let payload = Bytes::from(event.to_event().to_string());
         // The invocation runs to its end even when the gateway stops waiting (as on AWS).
         let invocation = tokio::spawn(async move { pool.invoke(payload).await });
-        let reply = match tokio::time::timeout(route.integration_timeout, invocation).await {
+        match tokio::time::timeout(route.integration_timeout, invocation).await {
             Err(_) => message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
             Ok(Err(_)) => response::internal_server_error(),
-            Ok(Ok(invocation)) => match response::to_client(&invocation.outcome) {
-                Ok(reply) => reply,
-                Err(why) => {
-                    tracing::warn!(request_id = %id, lambda_request_id = %invocation.request_id, function = %route.function,
-                        error_type = invocation.outcome.error_type().as_deref().unwrap_or("-"), "{why}; answering 500");
-                    response::internal_server_error()
-                }
-            },
-        };
-        (reply, names.0, names.1)
+            Ok(Ok(invocation)) => response::to_client(&invocation.outcome).unwrap_or_else(|why| {
+                tracing::warn!(request_id = %id, lambda_request_id = %invocation.request_id, function = %route.function,
+                    error_type = invocation.outcome.error_type().as_deref().unwrap_or("-"), "{why}; answering 500");
+                response::internal_server_error()
+            }),
+        }
     }
+}
+
+fn too_large() -> Reply {
+    message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
 }
