@@ -17,8 +17,8 @@ use crate::http::{Reply, message};
 use crate::routes::{Route, RouteTable};
 use crate::runtime::Functions;
 use base64::Engine;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Request, StatusCode};
@@ -30,6 +30,9 @@ use std::time::Instant;
 
 /// API Gateway's largest request payload.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// How much of a refused body is still read (and dropped) before answering: a client that is
+/// still sending would otherwise see its connection reset instead of the 413.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct Gateway {
     pub routes: RouteTable,
@@ -76,6 +79,9 @@ impl Gateway {
             .get(hyper::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            if declared.is_some_and(|n| n <= DRAIN_BYTES as u64) {
+                let _ = read_body(req.into_body(), 0).await;
+            }
             return (too_large(), None);
         }
         match self.routes.find(req.method().as_str(), req.uri().path()) {
@@ -97,10 +103,10 @@ impl Gateway {
         id: &str,
     ) -> Reply {
         let (parts, body) = req.into_parts();
-        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return too_large(),
-            Err(_) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
+        let body = match read_body(body, MAX_BODY_BYTES).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => return too_large(),
+            Err(BodyError::Broken) => return message(StatusCode::BAD_REQUEST, "Bad Request"),
         };
         let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut event = HttpRequest::new(parts.method.as_str(), target);
@@ -133,6 +139,34 @@ impl Gateway {
                 response::internal_server_error()
             }),
         }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// The body, up to `limit` bytes; past that the rest is read and dropped (up to [`DRAIN_BYTES`])
+/// so that the client gets the answer.
+async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let mut kept = BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyError::Broken)?;
+        let Some(data) = frame.data_ref() else { continue };
+        seen += data.len();
+        if seen > DRAIN_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        if seen <= limit {
+            kept.extend_from_slice(data);
+        }
+    }
+    if seen > limit {
+        Err(BodyError::TooLarge)
+    } else {
+        Ok(kept.freeze())
     }
 }
 
