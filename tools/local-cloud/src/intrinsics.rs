@@ -25,25 +25,26 @@ pub trait Lookup {
 
 /// Resolves every intrinsic in `value`; `Ok(None)` is `AWS::NoValue`.
 pub fn resolve(value: &Value, at: &str, lookup: &dyn Lookup) -> Result<Option<Value>, Problem> {
+    let single = match value {
+        Value::Object(map) if map.len() == 1 => map.iter().next(),
+        _ => None,
+    };
     match value {
-        Value::Object(map) if map.len() == 1 => {
-            let (key, arg) = map.iter().next().expect("one entry");
-            match key.as_str() {
-                "Ref" => reference(arg, at, lookup),
-                "Fn::GetAtt" => get_att(arg, at, lookup).map(Some),
-                "Fn::Sub" => sub(arg, at, lookup).map(|s| Some(Value::String(s))),
-                "Fn::If" => if_(arg, at, lookup),
-                "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => condition(value, at, lookup).map(|b| Some(b.into())),
-                "Fn::Join" => join(arg, at, lookup).map(|s| Some(Value::String(s))),
-                "Fn::Select" => select(arg, at, lookup),
-                "Fn::Split" => split(arg, at, lookup).map(Some),
-                "Fn::FindInMap" => find_in_map(arg, at, lookup).map(Some),
-                other if other.starts_with("Fn::") => {
-                    Err(Problem::new(at, format!("{other} is not supported by the local cloud")))
-                }
-                _ => object(map, at, lookup),
+        Value::Object(map) if let Some((key, arg)) = single => match key.as_str() {
+            "Ref" => reference(arg, at, lookup),
+            "Fn::GetAtt" => get_att(arg, at, lookup).map(Some),
+            "Fn::Sub" => sub(arg, at, lookup).map(|s| Some(Value::String(s))),
+            "Fn::If" => if_(arg, at, lookup),
+            "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => condition(value, at, lookup).map(|b| Some(b.into())),
+            "Fn::Join" => join(arg, at, lookup).map(|s| Some(Value::String(s))),
+            "Fn::Select" => select(arg, at, lookup),
+            "Fn::Split" => split(arg, at, lookup).map(Some),
+            "Fn::FindInMap" => find_in_map(arg, at, lookup).map(Some),
+            other if other.starts_with("Fn::") => {
+                Err(Problem::new(at, format!("{other} is not supported by the local cloud")))
             }
-        }
+            _ => object(map, at, lookup),
+        },
         Value::Object(map) => object(map, at, lookup),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
