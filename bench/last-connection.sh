@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Benchmark of GET /last-connection, warm, through the Lambda Runtime API (cargo lambda watch),
+# Benchmark of GET /last-connection, warm, through the local cloud's HTTP API (local-cloud serve),
 # against the local PostgreSQL and MongoDB. Reports p50/p99/max latency and the function's max RSS.
 #
 #   bash localstack/up.sh            # the local cloud must be up
 #   bash bench/last-connection.sh [requests=500] [profile=release|dev]
 #
-# The release profile is served by a second `cargo lambda watch --release` on 127.0.0.1:9100, so
-# the numbers are those of the optimised binary that ships; the first build of it takes minutes.
+# The release profile is served by a second `local-cloud serve --profile release` on 127.0.0.1:9100
+# (Invoke API 9101, no event sources or schedules), so the numbers are those of the optimised binary
+# that ships; the first build of it takes minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REQUESTS="${1:-500}"
@@ -23,8 +24,8 @@ if [[ $PROFILE == release ]]; then
   PORT=9100
   echo "building last-connection (release) ..."
   cargo build --release --bin last-connection >/dev/null 2>&1
-  cargo lambda watch --release --invoke-address 127.0.0.1 --invoke-port "$PORT" --env-file .local/stack.env \
-    --disable-cors --ignore-changes >/tmp/bench-watch.log 2>&1 &
+  LOCAL_GATEWAY_PORT="$PORT" LOCAL_INVOKE_PORT=9101 target/debug/local-cloud serve --profile release \
+    --no-event-sources --no-schedules >/tmp/bench-local-cloud.log 2>&1 &
   WATCH_PID=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.2; done
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test through the local API gateway (cargo lambda watch, the functions' debug binaries) with
+# Load test through the local HTTP API (local-cloud serve, the functions' debug binaries) with
 # wrk on 127.0.0.1: the main read and write routes, one after the other, each for SECONDS with
 # CONNECTIONS connections. Fails on any error: a socket error, a timeout or a non-2xx answer. For
 # the write route it also checks that nothing accepted was lost: the tenant's row count grows by

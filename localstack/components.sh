@@ -105,20 +105,8 @@ stop_s3() { bg_stop seaweedfs; }
 # LOCAL_AWS=localstack: LocalStack (SQS, S3) on $LOCAL_LOCALSTACK_PORT + DynamoDB Local on $LOCAL_DYNAMODB_PORT
 # LOCAL_AWS=moto:       moto_server on $LOCAL_MOTO_PORT (SQS, S3 and DynamoDB)
 
-aws_endpoint() {
-  if [[ $LOCAL_AWS == moto ]]; then
-    echo "http://127.0.0.1:$LOCAL_MOTO_PORT"
-  else
-    echo "http://127.0.0.1:$LOCAL_LOCALSTACK_PORT"
-  fi
-}
-dynamodb_endpoint() {
-  if [[ $LOCAL_AWS == moto ]]; then
-    echo "http://127.0.0.1:$LOCAL_MOTO_PORT"
-  else
-    echo "http://127.0.0.1:$LOCAL_DYNAMODB_PORT"
-  fi
-}
+aws_endpoint() { echo "$LOCAL_AWS_ENDPOINT_URL"; }
+dynamodb_endpoint() { echo "$LOCAL_DYNAMODB_ENDPOINT_URL"; }
 
 start_localstack() {
   local py="$LOCAL_DIR/venv-localstack/bin/python"
@@ -194,73 +182,51 @@ stop_aws() {
   bg_stop localstack 5
 }
 
-# ============================================================================ Provisioning
+# ============================================================================ The local cloud (tools/local-cloud)
+# One process reads template.yaml with localstack/parameters.toml when it starts and serves the
+# HTTP API (LOCAL_GATEWAY_PORT), the Invoke API (LOCAL_INVOKE_PORT), the SQS event-source mappings
+# and the schedules over execution environments of target/debug/<function>. The same binary
+# provisions the template's resources and writes .local/stack.env.
 
-provision_env() { # the environment provision.py needs
-  printf '%s\n' "AWS_ENDPOINT_URL=$(aws_endpoint)" "AWS_ENDPOINT_URL_DYNAMODB=$(dynamodb_endpoint)" \
-    "IMAGES_S3_ENDPOINT=http://127.0.0.1:$LOCAL_S3_PORT" AWS_REGION=us-east-1 \
-    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+target_dir() {
+  local dir="${CARGO_TARGET_DIR:-$ROOT_DIR/target}"
+  [[ $dir == /* ]] || dir="$ROOT_DIR/$dir"
+  echo "$dir"
 }
-# provision [ENV_OUT] - run provision.py; its report goes to stdout and .local/logs/provision.log.
+local_cloud_bin() { echo "$(target_dir)/debug/local-cloud"; }
+
+# local_cloud ARGS... - run the tool on this repository.
+local_cloud() {
+  local bin
+  bin="$(local_cloud_bin)"
+  [[ -x $bin ]] || die "$bin is not built (cargo build -p local-cloud)"
+  "$bin" --root "$ROOT_DIR" "$@"
+}
+
+# provision - the template's queues, tables and buckets; the report goes to stdout and
+# .local/logs/provision.log.
 provision() {
-  local py
-  py="$(provision_python)" || die "no python with boto3 in .local/venv-localstack or .local/venv-tools; run localstack/install.sh"
-  local -a envs
-  mapfile -t envs < <(provision_env)
-  env "${envs[@]}" "$py" "$LOCALSTACK_DIR/provision.py" ${1:+--env-out "$1"} 2>&1 | tee -a "$(log_file provision)"
+  local_cloud provision 2>&1 | tee -a "$(log_file provision)"
   return "${PIPESTATUS[0]}"
 }
 
-# ============================================================================ Functions (cargo lambda watch)
-
-target_dir() { echo "${CARGO_TARGET_DIR:-$ROOT_DIR/target}"; }
-
-# --disable-cors: without it cargo lambda watch wraps every function in a permissive CORS layer
-# (it mirrors any Origin with allow-credentials and answers preflights itself, so they never reach
-# the function). API Gateway adds none (the HttpApi has no CorsConfiguration), so locally too CORS
-# is whatever each function answers (/user/soap: one configured origin).
-start_gateway() {
-  local -a reload=(--ignore-changes)
-  [[ $LOCAL_WATCH_RELOAD == 1 ]] && reload=()
-  (cd "$ROOT_DIR" && bg_start gateway cargo lambda watch --invoke-address 127.0.0.1 \
-    --invoke-port "$LOCAL_GATEWAY_PORT" --env-file "$LOCAL_DIR/stack.env" --disable-cors "${reload[@]}")
+start_local_cloud() {
+  local bin
+  bin="$(local_cloud_bin)"
+  [[ -x $bin ]] || die "$bin is not built (cargo build --workspace --bins)"
+  (cd "$ROOT_DIR" && bg_start local-cloud "$bin" --root "$ROOT_DIR" serve)
 }
-gateway_answers() { # any HTTP answer (the router answers 404 JSON on /)
+local_cloud_answers() { # the gateway answers (404 JSON for an unknown route) and the Invoke API listens
   local code
   code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://127.0.0.1:$LOCAL_GATEWAY_PORT/")"
-  [[ $code != 000 ]]
+  [[ $code != 000 ]] && port_open 127.0.0.1 "$LOCAL_INVOKE_PORT"
 }
-wait_gateway() {
-  wait_for_port 127.0.0.1 "$LOCAL_GATEWAY_PORT" "${1:-120}" gateway || return $?
-  wait_until "${1:-120}" gateway gateway_answers
+wait_local_cloud() {
+  wait_for_port 127.0.0.1 "$LOCAL_GATEWAY_PORT" "${1:-60}" local-cloud || return $?
+  wait_until "${1:-60}" local-cloud local_cloud_answers
 }
-# cargo-lambda runs each function in its own session: bg_stop also stops the descendants.
-stop_gateway() { bg_stop gateway; }
-
-# ============================================================================ SQS event-source mapping
-
-EVENT_SOURCE_CONFIG="$LOCALSTACK_DIR/event-sources.toml"
-event_source_bin() { echo "$(target_dir)/debug/sqs-event-source"; }
-
-start_event_source() {
-  local bin
-  bin="$(event_source_bin)"
-  [[ -x $bin ]] || die "$bin not built (cargo build --workspace --bins)"
-  [[ -f $EVENT_SOURCE_CONFIG ]] || die "$EVENT_SOURCE_CONFIG is missing"
-  (
-    set -a
-    # shellcheck disable=SC1091
-    source "$LOCAL_DIR/stack.env"
-    set +a
-    cd "$ROOT_DIR" && bg_start event-source "$bin" --config "$EVENT_SOURCE_CONFIG" \
-      --invoke-url "http://127.0.0.1:$LOCAL_GATEWAY_PORT"
-  )
-}
-wait_event_source() { # no port: alive after a second and not dead
-  sleep 1
-  bg_running event-source || return 2
-}
-stop_event_source() { bg_stop event-source; }
+# Function processes run in the local cloud's process group: bg_stop stops them too.
+stop_local_cloud() { bg_stop local-cloud; }
 
 # True when the workspace has a bin target NAME. Dies when the workspace does not resolve, so a
 # broken workspace never reads as "no such binary". (Not `workspace_bins | grep -q`: grep exits at

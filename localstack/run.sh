@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# THE RUN COMMAND: install what is missing, bring the local cloud up with the functions reloading
-# on code changes, print where everything is, then follow the function logs. Ctrl-C stops it all.
+# THE RUN COMMAND: install what is missing, bring the local cloud up, print where everything is,
+# then follow the logs. Ctrl-C stops it all. After `cargo build`, the next request to a function
+# runs the new binary (no restart).
 #
 #   bash localstack/run.sh            (LOCAL_AWS=moto bash localstack/run.sh for moto)
 set -euo pipefail
@@ -21,31 +22,24 @@ trap 'exit 130' INT TERM
 
 bash "$LOCALSTACK_DIR/install.sh"
 echo
-bash "$LOCALSTACK_DIR/up.sh" --reload "$@"
+bash "$LOCALSTACK_DIR/up.sh" "$@"
 
 load_config --recorded
+# shellcheck source=localstack/components.sh
+source "$LOCALSTACK_DIR/components.sh"
 # shellcheck disable=SC1091
 source "$LOCAL_DIR/stack.env"
 G="http://127.0.0.1:$LOCAL_GATEWAY_PORT"
 
 echo
-echo "HTTP API (cargo lambda watch; routes from [workspace.metadata.lambda.watch.router] in Cargo.toml):"
-python3 - "$ROOT_DIR/Cargo.toml" "$G" <<'PY'
-import sys, tomllib
-with open(sys.argv[1], "rb") as fh:
-    doc = tomllib.load(fh)
-router = doc.get("workspace", {}).get("metadata", {}).get("lambda", {}).get("watch", {}).get("router", {})
-for path, targets in router.items():
-    for t in targets if isinstance(targets, list) else [targets]:
-        print(f"  {t.get('method', 'ANY'):<7} {sys.argv[2]}{path:<38} -> {t['function']}")
-if not router:
-    print("  (no routes configured)")
-PY
+echo "HTTP API (local-cloud serve; the routes of template.yaml):"
+local_cloud routes | sed "s|^\([A-Z]*\) *|  \1\t$G|"
 cat <<EOT
 
   API docs:       $G/api/auth/api-docs   (Swagger UI; the document: $G/api/auth/api-docs/openapi.json)
-  Function URLs:  $G/lambda-url/<function>/<path>   (any function, any method)
-  Invoke API:     cargo lambda invoke <function> --data-file events/<x>.json --invoke-address 127.0.0.1 --invoke-port $LOCAL_GATEWAY_PORT
+  Invoke API:     $INVOKE_URL/2015-03-31/functions/<FunctionName>/invocations
+                  target/debug/local-cloud invoke <function> --data-file events/<function>.json
+  Functions:      target/debug/local-cloud env <function>   (its environment, from template.yaml)
   SAM:            bash localstack/sam-local.sh invoke <function>   (sam build + sam local invoke through podman)
 
 Services:
@@ -54,7 +48,7 @@ Services:
   AWS emulator    $AWS_ENDPOINT_URL ($LOCAL_AWS)   DynamoDB: $AWS_ENDPOINT_URL_DYNAMODB
   Image store     $IMAGES_S3_ENDPOINT (SeaweedFS, test/test); public objects: $IMAGES_S3_ENDPOINT/$IMAGES_BUCKET/images/<key>
   Queues          $AUTH_EVENTS_QUEUE_URL
-                  $USER_EVENTS_QUEUE_URL
+                  $USER_EVENTS_QUEUE_URL   (DLQs: \$AUTH_EVENTS_DLQ_URL, \$USER_EVENTS_DLQ_URL)
   Environment     .local/stack.env      Logs: .local/logs/      Fault injection: bash localstack/ctl.sh stop|start <component>
 
 Create a first user:
@@ -63,11 +57,9 @@ Create a first user:
 Then:
   curl -s -X POST $G/login -H 'content-type: application/json' -d '{"username":"alice","password":"choose-a-password"}'
 
-Following the function logs (Ctrl-C stops everything) ...
+Following the logs: local-cloud and .local/logs/functions/<function>.log (Ctrl-C stops everything) ...
 EOT
 
-logs=("$(log_file gateway)")
-bg_running event-source && logs+=("$(log_file event-source)")
-tail -n 0 -F "${logs[@]}" &
+tail -n 0 -F "$(log_file local-cloud)" "$LOG_DIR"/functions/*.log &
 TAIL_PID=$!
 wait "$TAIL_PID"

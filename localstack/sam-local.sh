@@ -17,9 +17,10 @@
 # SAM_BUILD_MODE=debug builds unoptimised binaries (faster builds); the default is release, as deployed.
 # Building one function writes .local/sam/build/<fn>/; the whole template .local/sam/build/all/.
 #
-# `invoke` needs the local cloud (bash localstack/run.sh, or up.sh). Template parameters and the
-# variables a function reads come from .local/stack.env: the emulator endpoints as the template's
-# *EndpointUrl parameters, the rest through --env-vars (SAM only sets variables the template declares).
+# `invoke` needs the local cloud (bash localstack/run.sh, or up.sh). A function gets the environment
+# the local cloud gives it: `local-cloud sam` writes SAM's --env-vars file (each function's template
+# variables, resolved from template.yaml with localstack/parameters.toml) and --parameter-overrides
+# (the same parameter values, NoEcho ones left out), 127.0.0.1 replaced by podman's bridge gateway.
 set -euo pipefail
 # shellcheck source=localstack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -216,9 +217,8 @@ start_forwarder() { # start_forwarder GATEWAY PORT...
     { show_log_tail "$(log_file sam-forward)"; die "host-forward.py did not start"; }
 }
 
-# --env-vars file: every variable of .local/stack.env for every function (SAM applies those the
-# template declares); --parameter-overrides: the emulator endpoints (they declare their variables).
-# 127.0.0.1 becomes the bridge gateway in both.
+# SAM's --env-vars and --parameter-overrides from the stack, as a container reaches the host; the
+# relay forwards the loopback ports the functions use.
 write_invoke_settings() {
   [[ -f $LOCAL_DIR/stack.env ]] || die "no .local/stack.env: start the local cloud first (bash localstack/run.sh or up.sh)"
   set -a
@@ -228,28 +228,14 @@ write_invoke_settings() {
   local gateway ports
   gateway="$(bridge_gateway)"
   [[ -n $gateway ]] || die "cannot read the gateway of podman's network 'podman' (podman network inspect podman)"
-  ports="$("$LOCAL_DIR/venv-sam/bin/python" - "$LOCAL_DIR/stack.env" "$gateway" "$SAM_DIR/env-vars.json" <<'PY'
-import json, os, re, sys
-stack_env, gateway, out = sys.argv[1:4]
-names = [line.split("=", 1)[0] for line in open(stack_env) if "=" in line and not line.startswith("#")]
-values = {n: os.environ[n] for n in names if n in os.environ}
-ports = {int(p) for v in values.values() for p in re.findall(r"(?:127\.0\.0\.1|localhost):(\d+)", v)}
-if values.get("PG_HOST") in ("127.0.0.1", "localhost"):
-    ports.add(int(values.get("PG_PORT", "5432")))
-local = re.compile(r"\b(?:127\.0\.0\.1|localhost)\b")
-values = {n: local.sub(gateway, v) for n, v in values.items()}
-json.dump({"Parameters": values}, open(out, "w"), indent=2)
-print(" ".join(map(str, sorted(ports))))
-PY
-)"
+  load_config --recorded
+  # shellcheck source=localstack/components.sh
+  source "$LOCALSTACK_DIR/components.sh"
+  ports="$(local_cloud sam --host-address "$gateway" --env-vars "$SAM_DIR/env-vars.json" \
+    --parameter-overrides "$SAM_DIR/parameter-overrides.txt")" || die "local-cloud sam failed"
   # shellcheck disable=SC2086
   start_forwarder "$gateway" $ports
-  local to_gateway="s/127\.0\.0\.1/$gateway/; s/localhost/$gateway/"
-  PARAMETER_OVERRIDES=(
-    "AwsEndpointUrl=$(sed "$to_gateway" <<<"$AWS_ENDPOINT_URL")"
-    "DynamoDbEndpointUrl=$(sed "$to_gateway" <<<"${AWS_ENDPOINT_URL_DYNAMODB:-}")"
-    "ImagesS3EndpointUrl=$(sed "$to_gateway" <<<"${IMAGES_S3_ENDPOINT:-}")"
-  )
+  mapfile -t PARAMETER_OVERRIDES <"$SAM_DIR/parameter-overrides.txt"
 }
 
 # invoke NAME_OR_ID [EVENT_FILE] - prints the function's answer on stdout, its logs on stderr.

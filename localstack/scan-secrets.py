@@ -4,8 +4,9 @@
     python3 localstack/scan-secrets.py [--logs DIR]... [--env FILE] [--tests DIR] [--verbose]
     python3 localstack/scan-secrets.py --self-test
 
-Looks in every file under the log directories (default: .local/logs, recursively: the function
-gateway's log, the event-source log, the servers' logs, runtime-api-*.log ...) for
+Looks in every file under the log directories (default: .local/logs, recursively: local-cloud.log
+of the gateway, event sources and schedules, functions/<function>.log of every function process,
+the servers' logs, runtime-api-*.log ...) for
   - the values of the secrets in .local/stack.env: variables named *SECRET*, *PASSWORD* or *KEY*
     (AWS_ACCESS_KEY_ID is a public identifier and is left out), the client secrets inside
     INTROSPECTION_CLIENTS and any password in a URL's user info; each also base64- and

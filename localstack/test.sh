@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # THE TEST COMMAND: install what is missing, bring the local cloud up (project-local PostgreSQL,
-# which the fault-injection tests stop and restart), run the workspace's unit and integration tests
+# which the fault-injection tests stop and restart; failed messages retried after 5 s and every
+# schedule run at least every 5 s, see docs/local-cloud.md), run the workspace's unit and integration tests
 # with .local/stack.env exported, lint template.yaml (`sam validate --lint`, cfn-lint), `sam build` and
 # `sam local invoke` an HTTP and a queue function (localstack/sam-local.sh check), run the bounded
 # robustness parts (schemathesis, load, cargo fuzz, the secrets scan of the logs), and stop the stack
@@ -21,7 +22,7 @@ echo
 
 # Was a stack already running (e.g. localstack/run.sh in another terminal)? Then leave it running.
 already=0
-for n in mongo seaweedfs localstack dynamodb-local moto gateway event-source; do
+for n in mongo seaweedfs localstack dynamodb-local moto local-cloud; do
   bg_running "$n" && already=1
 done
 if ((already)); then
@@ -30,8 +31,10 @@ else
   trap 'echo; bash "$LOCALSTACK_DIR/down.sh"' EXIT
 fi
 
-# The tests always use the project-local PostgreSQL (they stop and restart it).
-LOCAL_PG_MODE=local bash "$LOCALSTACK_DIR/up.sh"
+# The tests always use the project-local PostgreSQL (they stop and restart it). The speed-ups make
+# the dead-letter and schedule tests take seconds; a running stack is restarted with them.
+LOCAL_PG_MODE=local LOCAL_QUEUE_VISIBILITY_TIMEOUT="${LOCAL_QUEUE_VISIBILITY_TIMEOUT:-5}" \
+  LOCAL_SCHEDULE_RATE_SECONDS="${LOCAL_SCHEDULE_RATE_SECONDS:-5}" bash "$LOCALSTACK_DIR/up.sh"
 
 set -a
 # shellcheck disable=SC1091

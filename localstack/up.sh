@@ -2,15 +2,21 @@
 # Bring the local cloud up in the background and return when it is ready. Idempotent: a running
 # component is left alone. See docs/local-cloud.md.
 #
-#   bash localstack/up.sh [--reload] [--no-functions]
-#     --reload        cargo lambda watch rebuilds and restarts functions when the code changes
-#     --no-functions  only the servers, provisioning and .local/stack.env (no build, gateway, migrations)
+#   bash localstack/up.sh [--no-functions]
+#     --no-functions  only the servers, provisioning and .local/stack.env (no function build, no
+#                     local-cloud serve, no migrations)
+#
+# The local cloud itself is tools/local-cloud: it reads template.yaml with localstack/parameters.toml
+# (provisioning, .local/stack.env, and `local-cloud serve`: the HTTP API, the Invoke API, the SQS
+# event sources and the schedules). A rebuilt function binary is picked up by the next request;
+# a changed template or parameter file restarts `local-cloud serve` on the next up.sh.
 #
 # Settings (environment): LOCAL_AWS=localstack|moto (default localstack); PG_HOST/PG_PORT (+PG_USER,
 # PG_PASSWORD, PG_DATABASE) to use a PostgreSQL that already listens instead of the project-local one;
 # LOCAL_PG_MODE=local forces the project-local cluster; LOCAL_*_PORT to move a port (see lib.sh);
 # LOCAL_SERVERS=external: the servers run elsewhere on the same ports (localstack/docker-compose.yml),
 # this script only waits for them, provisions, writes .local/stack.env and runs the functions.
+# Speed-ups (docs/local-cloud.md): LOCAL_QUEUE_VISIBILITY_TIMEOUT=5, LOCAL_SCHEDULE_RATE_SECONDS=5.
 set -euo pipefail
 # shellcheck source=localstack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,9 +24,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WITH_FUNCTIONS=1
 for arg in "$@"; do
   case "$arg" in
-    --reload) export LOCAL_WATCH_RELOAD=1 ;;
     --no-functions) WITH_FUNCTIONS=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown argument: $arg" ;;
   esac
 done
@@ -34,7 +39,7 @@ load_config # from the environment / defaults (not from the recorded config)
 # shellcheck source=localstack/components.sh
 source "$LOCALSTACK_DIR/components.sh"
 
-ALL_NAMES=(mongo seaweedfs localstack dynamodb-local moto gateway event-source)
+ALL_NAMES=(mongo seaweedfs localstack dynamodb-local moto local-cloud)
 stack_running() {
   local n
   for n in "${ALL_NAMES[@]}"; do bg_running "$n" && return 0; done
@@ -71,6 +76,9 @@ case $LOCAL_PG_MODE in
     ;;
   *) die "LOCAL_PG_MODE must be local or external" ;;
 esac
+# What localstack/parameters.toml gives the template's Pg* parameters.
+LOCAL_PG_HOST="$PG_H" LOCAL_PG_PORT="$PG_P" LOCAL_PG_USER="$PG_U" LOCAL_PG_PASSWORD="$PG_PW" LOCAL_PG_DATABASE="$PG_DB"
+export LOCAL_PG_HOST LOCAL_PG_PORT LOCAL_PG_USER LOCAL_PG_PASSWORD LOCAL_PG_DATABASE
 
 # A running stack keeps the settings it was started with.
 if stack_running && [[ -f $RUN_DIR/config.env ]]; then
@@ -80,12 +88,9 @@ if stack_running && [[ -f $RUN_DIR/config.env ]]; then
   if [[ $prev_aws != "$REQ_AWS" || ${prev_pg:-local} != "$LOCAL_PG_MODE" || ${prev_servers:-local} != "$LOCAL_SERVERS" ]]; then
     die "the stack is running with LOCAL_AWS=$prev_aws, PostgreSQL ${prev_pg:-local}, servers ${prev_servers:-local}; you asked for LOCAL_AWS=$REQ_AWS, PostgreSQL $LOCAL_PG_MODE, servers $LOCAL_SERVERS. Run 'bash localstack/down.sh' first."
   fi
-  prev_reload="$(sed -n 's/^LOCAL_WATCH_RELOAD=//p' "$RUN_DIR/config.env")"
-  if bg_running gateway && [[ ${prev_reload:-0} != "$LOCAL_WATCH_RELOAD" ]]; then
-    log "note: the running gateway keeps LOCAL_WATCH_RELOAD=${prev_reload:-0}"
-    LOCAL_WATCH_RELOAD="${prev_reload:-0}"
-  fi
 fi
+# The settings local-cloud serve started with, to restart it when they change.
+PREV_CONFIG="$(cat "$RUN_DIR/config.env" 2>/dev/null || true)"
 save_config
 
 # ----------------------------------------------------------------------------- launch servers
@@ -128,7 +133,7 @@ launch seaweedfs start_s3 "$LOCAL_S3_PORT"
 # ----------------------------------------------------------------------------- steps
 N=10
 [[ $LOCAL_AWS == localstack ]] && N=$((N + 1))
-((WITH_FUNCTIONS)) || N=$((N - 4))
+((WITH_FUNCTIONS)) || N=$((N - 2))
 steps_init "$N"
 
 # wait_step NAME WAIT_FN - finish the step of a launched (or already running) server.
@@ -202,154 +207,93 @@ else
   wait_step moto wait_moto
 fi
 
-# 6. Provisioning
-step "Provisioning queues, table and buckets (localstack/provision.py)"
-PROVISION_OUT="$RUN_DIR/provision.env"
-if ! provision_report="$(provision "$PROVISION_OUT")"; then
+# 6. Build: the local cloud's own tool, and with it every function (so no request waits for a compile).
+if ((WITH_FUNCTIONS)) && have_function_crates; then
+  step "Building the functions and the local cloud (cargo build --workspace --bins)"
+  BUILD=(cargo build --workspace --bins)
+else
+  step "Building the local cloud (cargo build -p local-cloud)"
+  BUILD=(cargo build -p local-cloud --bin local-cloud)
+fi
+step_note "cargo output follows (also in .local/logs/build.log)"
+if ! (cd "$ROOT_DIR" && "${BUILD[@]}" 2>&1 | tee "$(log_file build)"; exit "${PIPESTATUS[0]}"); then
+  die "cargo build failed (log: $(log_file build))"
+fi
+printf '      build ok (%s)\n' "$(elapsed_since "$STEP_T0")"
+
+# 7. The template with the parameter file: every parameter, intrinsic, route, mapping and schedule.
+step "Reading template.yaml with localstack/parameters.toml (local-cloud check)"
+# The secrets the parameter file takes from .local/: random, generated once and kept.
+for secret in jwt-secret:32 introspection-secret:16; do
+  file="$LOCAL_DIR/${secret%%:*}"
+  [[ -s $file ]] || (umask 077 && head -c "${secret##*:}" /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+done
+if ! check_report="$(local_cloud check 2>&1)"; then
+  printf 'FAILED\n%s\n' "$check_report"
+  exit 1
+fi
+step_ok "${check_report#ok: }"
+
+# 8. Provisioning
+step "Provisioning the template's queues, tables and buckets (local-cloud provision)"
+if ! provision_report="$(provision)"; then
   printf 'FAILED\n%s\n' "$provision_report"
   die "provisioning failed (log: $(log_file provision))"
 fi
 step_ok
 printf '%s\n' "$provision_report"
 
-# 7. .local/stack.env
-step "Writing .local/stack.env"
-if [[ ! -s $LOCAL_DIR/jwt-secret ]]; then
-  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL_DIR/jwt-secret")
-fi
-# The introspection client (POST /auth/introspect, HTTP Basic) of the local tenant service: 32 hex, kept.
-if [[ ! -s $LOCAL_DIR/introspection-secret ]]; then
-  (umask 077 && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL_DIR/introspection-secret")
-fi
-get_prov() { sed -n "s/^$1=//p" "$PROVISION_OUT"; }
-# KEY=VALUE; a value with characters beyond [A-Za-z0-9_./:@,+-] is double-quoted (cargo lambda's
-# env-file parser rejects an unquoted '=' inside a value; bash `source` and dotenv parsers unquote it).
-kv() {
-  if [[ $2 =~ ^[A-Za-z0-9_./:@,+-]*$ ]]; then
-    printf '%s=%s\n' "$1" "$2"
-  else
-    [[ $2 != *[\"\\\$\`]* ]] || die "stack.env: value of $1 contains a quote, backslash, \$ or backtick"
-    printf '%s="%s"\n' "$1" "$2"
-  fi
-}
-{
-  echo "# Generated by localstack/up.sh - do not edit (rewritten on every run)."
-  echo "# Used as 'cargo lambda watch --env-file' and sourced by localstack/test.sh."
-  kv PG_HOST "$PG_H"
-  kv PG_PORT "$PG_P"
-  kv PG_DATABASE "$PG_DB"
-  kv PG_USER "$PG_U"
-  kv PG_PASSWORD "$PG_PW"
-  kv MONGO_URI "mongodb://127.0.0.1:$LOCAL_MONGO_PORT/?directConnection=true"
-  kv MONGO_DATABASE "sessions"
-  kv JWT_SECRET "$(cat "$LOCAL_DIR/jwt-secret")"
-  kv JWT_ISSUER "rust-lambda-local"
-  kv JWT_AUDIENCE "rust-lambda-api"
-  kv INTROSPECTION_CLIENTS "tenant-service:$(cat "$LOCAL_DIR/introspection-secret")"
-  kv AUTH_EVENTS_QUEUE_URL "$(get_prov AUTH_EVENTS_QUEUE_URL)"
-  kv USER_EVENTS_QUEUE_URL "$(get_prov USER_EVENTS_QUEUE_URL)"
-  kv AUTH_EVENTS_DLQ_URL "$(get_prov AUTH_EVENTS_DLQ_URL)"
-  kv USER_EVENTS_DLQ_URL "$(get_prov USER_EVENTS_DLQ_URL)"
-  kv SESSION_EVENTS_QUEUE_URL "$(get_prov SESSION_EVENTS_QUEUE_URL)"
-  kv SESSION_EVENTS_DLQ_URL "$(get_prov SESSION_EVENTS_DLQ_URL)"
-  kv TOKENS_TABLE "auth-tokens"
-  kv TENANT_CACHE_TABLE "tenant-cache"
-  kv AUTH_SERVICE_URL "http://127.0.0.1:$LOCAL_GATEWAY_PORT" # the tenant service introspects tokens through the gateway
-  kv TOKEN_INTROSPECTION_ENDPOINT "/auth/introspect"
-  kv INTROSPECTION_TIMEOUT_MS "10000" # the local gateway starts a function on its first call (cargo run): seconds, not ms
-  kv INTROSPECTION_CLIENT_ID "tenant-service"
-  kv INTROSPECTION_CLIENT_SECRET "$(cat "$LOCAL_DIR/introspection-secret")"
-  kv IMAGES_BUCKET "images"
-  kv IMAGES_S3_ENDPOINT "http://127.0.0.1:$LOCAL_S3_PORT"
-  kv IMAGES_OBJECT_ACL "public-read" # stored by both local stores; the bucket policy is what SeaweedFS enforces
-  kv AWS_REGION "us-east-1"
-  kv AWS_ACCESS_KEY_ID "test"
-  kv AWS_SECRET_ACCESS_KEY "test"
-  kv AWS_ENDPOINT_URL "$(aws_endpoint)"
-  kv AWS_ENDPOINT_URL_DYNAMODB "$(dynamodb_endpoint)"
-  kv SOAP_LOOKUP_ALLOWED_ORIGIN "http://127.0.0.1:8080" # the one CORS origin of GET /user/soap
-  kv CORS_ORIGIN "http://127.0.0.1:8080" # seed 004's CORS_ORIGIN: the one browser origin of /api/v1
-  kv RUST_LOG "info"
-  kv GATEWAY_URL "http://127.0.0.1:$LOCAL_GATEWAY_PORT"
-  kv LOCAL_AWS "$LOCAL_AWS"
-  kv STACK_CTL "$LOCALSTACK_DIR/ctl.sh"
-} >"$LOCAL_DIR/stack.env.tmp"
-for k in AUTH_EVENTS_QUEUE_URL USER_EVENTS_QUEUE_URL AUTH_EVENTS_DLQ_URL USER_EVENTS_DLQ_URL SESSION_EVENTS_QUEUE_URL; do
-  grep -q "^$k=." "$LOCAL_DIR/stack.env.tmp" || step_fail "provisioning did not report $k"
-done
-mv "$LOCAL_DIR/stack.env.tmp" "$LOCAL_DIR/stack.env"
+# 9. .local/stack.env
+step "Writing .local/stack.env (local-cloud stack-env)"
+local_cloud stack-env --output "$LOCAL_DIR/stack.env" --set "LOCAL_AWS=$LOCAL_AWS" --set "STACK_CTL=$LOCALSTACK_DIR/ctl.sh" ||
+  step_fail "could not write .local/stack.env"
 step_ok
 
-# 8-11. Functions
-# restart_if_stale NAME - restart a running process whose binaries were rebuilt after it started.
-bins_newer_than_pidfile() {
-  local dir
-  dir="$(target_dir)/debug"
-  [[ -d $dir ]] || return 1
-  [[ -n "$(find "$dir" -maxdepth 1 -type f -perm -u+x -newer "$(pid_file "$1")" -print -quit)" ]]
+# 10-11. The local cloud and the migrations
+# True when the running local-cloud serve predates its binary, the template, the parameter file,
+# or was started with other settings: it reads all of them once, when it starts.
+local_cloud_stale() {
+  local pidfile
+  pidfile="$(pid_file local-cloud)"
+  [[ "$(local_cloud_bin)" -nt $pidfile || $ROOT_DIR/template.yaml -nt $pidfile || $LOCALSTACK_DIR/parameters.toml -nt $pidfile ]] ||
+    [[ $PREV_CONFIG != "$(cat "$RUN_DIR/config.env")" ]]
 }
 
 if ((WITH_FUNCTIONS)); then
   if ! have_function_crates; then
-    for what in "Building the functions" "Starting the function gateway (cargo lambda watch)" \
-                "Applying database migrations (db-migrate)" "Starting the SQS event-source mapping"; do
+    for what in "Starting the local cloud (local-cloud serve)" "Applying database migrations (db-migrate)"; do
       step "$what"
       step_skip "skipped: no function crates yet (functions/*/Cargo.toml)"
     done
   else
-    step "Building the functions (cargo build --workspace --bins)"
-    step_note "cargo output follows (also in .local/logs/build.log)"
-    if ! (cd "$ROOT_DIR" && cargo build --workspace --bins 2>&1 | tee "$(log_file build)"; exit "${PIPESTATUS[0]}"); then
-      die "cargo build failed (log: $(log_file build))"
+    step "Starting the local cloud (local-cloud serve): HTTP API on 127.0.0.1:$LOCAL_GATEWAY_PORT, Invoke API on 127.0.0.1:$LOCAL_INVOKE_PORT"
+    if bg_running local-cloud && local_cloud_stale; then
+      stop_local_cloud
+      step_note "restarting it: the template, the parameter file, its binary or the settings changed since it started"
     fi
-    printf '      build ok (%s)\n' "$(elapsed_since "$STEP_T0")"
-
-    step "Starting the function gateway (cargo lambda watch) on 127.0.0.1:$LOCAL_GATEWAY_PORT"
-    if bg_running gateway && [[ $LOCAL_WATCH_RELOAD != 1 ]] && bins_newer_than_pidfile gateway; then
-      stop_gateway
-      step_note "restarting it: function binaries were rebuilt since it started"
-    fi
-    if bg_running gateway; then
-      wait_gateway 10 || step_fail "the gateway runs but does not answer; see $(log_file gateway)"
-      step_skip "already running (pid $(bg_pid gateway))"
+    if bg_running local-cloud; then
+      wait_local_cloud 10 || step_fail "local-cloud runs but does not answer; see $(log_file local-cloud)"
+      step_skip "already running (pid $(bg_pid local-cloud)); rebuilt functions are picked up by their next request"
     else
-      refuse_foreign_port "$LOCAL_GATEWAY_PORT" gateway
-      start_gateway
-      rc=0; wait_gateway || rc=$?
-      if ((rc != 0)); then printf 'FAILED\n'; show_log_tail "$(log_file gateway)"; die "cargo lambda watch did not come up"; fi
-      step_ok "$([[ $LOCAL_WATCH_RELOAD == 1 ]] && echo 'reload on code changes' || echo 'no reload')"
+      refuse_foreign_port "$LOCAL_GATEWAY_PORT" local-cloud
+      refuse_foreign_port "$LOCAL_INVOKE_PORT" local-cloud
+      start_local_cloud
+      rc=0; wait_local_cloud || rc=$?
+      if ((rc != 0)); then printf 'FAILED\n'; show_log_tail "$(log_file local-cloud)"; die "local-cloud serve did not come up"; fi
+      step_ok
     fi
 
-    step "Applying database migrations (cargo lambda invoke db-migrate)"
+    step "Applying database migrations (local-cloud invoke db-migrate)"
     if workspace_has_bin db-migrate; then
-      if ! out="$(cd "$ROOT_DIR" && cargo lambda invoke db-migrate --data-ascii '{}' \
-          --invoke-address 127.0.0.1 --invoke-port "$LOCAL_GATEWAY_PORT" 2>&1)"; then
+      if ! out="$(local_cloud invoke db-migrate 2>&1)"; then
         printf 'FAILED\n%s\n' "$out"
-        show_log_tail "$(log_file gateway)"
+        show_log_tail "$LOG_DIR/functions/db-migrate.log"
         die "db-migrate failed"
       fi
       printf '%s\n' "$out" >>"$(log_file migrations)"
       step_ok "${out:0:160}"
     else
       step_skip "skipped: the workspace has no db-migrate binary yet"
-    fi
-
-    step "Starting the SQS event-source mapping (sqs-event-source)"
-    if workspace_has_bin sqs-event-source; then
-      if bg_running event-source && bins_newer_than_pidfile event-source; then
-        stop_event_source
-        step_note "restarting it: rebuilt since it started"
-      fi
-      if bg_running event-source; then
-        step_skip "already running (pid $(bg_pid event-source))"
-      else
-        start_event_source
-        rc=0; wait_event_source || rc=$?
-        if ((rc != 0)); then printf 'FAILED\n'; show_log_tail "$(log_file event-source)"; die "sqs-event-source exited"; fi
-        step_ok
-      fi
-    else
-      step_skip "skipped: the workspace has no sqs-event-source binary yet"
     fi
   fi
 fi
@@ -372,6 +316,5 @@ if [[ $LOCAL_AWS == localstack ]]; then
 else
   row moto "127.0.0.1:$LOCAL_MOTO_PORT" "$(bg_pid moto)" "$(bg_rss_mb moto)"
 fi
-bg_running gateway && row gateway "127.0.0.1:$LOCAL_GATEWAY_PORT" "$(bg_pid gateway)" "$(bg_rss_mb gateway)"
-bg_running event-source && row event-source "-" "$(bg_pid event-source)" "$(bg_rss_mb event-source)"
+bg_running local-cloud && row local-cloud "127.0.0.1:$LOCAL_GATEWAY_PORT,$LOCAL_INVOKE_PORT" "$(bg_pid local-cloud)" "$(bg_rss_mb local-cloud)"
 exit 0

@@ -1,6 +1,7 @@
 """Schemathesis hooks of localstack/api-schema.sh: who calls each operation, the few values a
-positive case must carry to get past "not yours / not found", how a SOAP body goes on the wire,
-and which requests the local gateway cannot carry.
+positive case must carry to get past "not yours / not found", and how a SOAP body goes on the wire.
+Every generated request is sent: the local gateway delivers what API Gateway delivers (a body that
+is not UTF-8 arrives base64-encoded).
 
 Authentication per operation (the document's `security`):
   - no security             nothing is added
@@ -255,65 +256,6 @@ def soap_envelope(ctx, value):
     if isinstance(value, str):
         return {"data": value.encode("utf-8", "surrogatepass")}
     return {"data": str(value).encode("utf-8", "surrogatepass")}
-
-
-# ---------------------------------------------------------------------------------------------
-# Requests the local gateway cannot deliver. `cargo lambda watch` turns each HTTP request into an
-# API Gateway v2 event, a JSON document, before any function runs, and answers 500 (text/plain,
-# problem JSON) itself when it cannot: a header value that is not UTF-8 (requests sends a header
-# str as Latin-1, so any of U+0080-U+00FF), or a body it reads as text (no Content-Type, text/*,
-# application/json*) that is not UTF-8. Such a case tests the local gateway, not a function, so
-# it is not sent. (Non-UTF-8 bytes still reach the functions, base64-encoded, under every other
-# Content-Type, e.g. application/octet-stream or application/merge-patch+json.)
-
-def _utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _wire(value) -> bytes | None:
-    """The bytes requests sends for a str or bytes value (a str as Latin-1, like http.client)."""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, str):
-        try:
-            return value.encode("latin-1")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass")
-    return None
-
-
-def deliverable_by_local_gateway(kwargs: dict) -> bool:
-    headers = {str(k).lower(): v for k, v in (kwargs.get("headers") or {}).items()}
-    for value in headers.values():
-        raw = _wire(value)
-        if raw is not None and not _utf8(raw):
-            return False
-    raw_ct = _wire(headers.get("content-type"))
-    if raw_ct is None:
-        text = True
-    elif all(0x20 <= b < 0x7F or b == 0x09 for b in raw_ct):
-        ct = raw_ct.decode("ascii").lower()
-        text = ct.startswith("text/") or ct.startswith("application/json")
-    else:
-        text = False  # cargo lambda reads a Content-Type that is not visible ASCII as ""
-    if text and "data" in kwargs:
-        raw = _wire(kwargs["data"])
-        if raw is not None and not _utf8(raw):
-            return False
-    return True
-
-
-@schemathesis.hook
-def filter_case(context, case):
-    try:
-        kwargs = case.as_transport_kwargs(base_url=BASE_URL)
-    except Exception:  # a case schemathesis cannot serialize is its own to report
-        return True
-    return deliverable_by_local_gateway(kwargs)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 pub mod tls;
 
 use serde_json::Value;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub fn env(name: &str) -> String {
@@ -17,13 +18,30 @@ pub fn gateway() -> String {
     env("GATEWAY_URL").trim_end_matches('/').to_string()
 }
 
+/// The stack the local cloud runs: template.yaml deployed with localstack/parameters.toml, read
+/// the way `local-cloud` reads it (the settings come from the running stack's recorded config).
+pub fn stack() -> &'static local_cloud::Stack {
+    static STACK: OnceLock<local_cloud::Stack> = OnceLock::new();
+    STACK.get_or_init(|| {
+        let root = runtime_api::workspace_root();
+        local_cloud::Settings::from_process(&root)
+            .and_then(|settings| local_cloud::Stack::load(&settings))
+            .unwrap_or_else(|e| panic!("the local cloud's stack: {e}"))
+    })
+}
+
+/// A function of the template by its Binary (the name used everywhere in the repository).
+pub fn function(binary: &str) -> &'static local_cloud::stack::functions::Function {
+    stack().function(binary).unwrap_or_else(|| panic!("no function {binary} in template.yaml"))
+}
+
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client")
 }
 
 /// The debug binary of a function as `localstack/up.sh` built it (`cargo build --workspace
 /// --bins`), for tests that run it under their own Runtime API. Tests never run cargo: a build
-/// with another feature set would make the gateway's `cargo run` rebuild the shared crate.
+/// with another feature set would replace the binaries the local cloud runs.
 pub fn function_binary(function: &str) -> std::path::PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
@@ -33,19 +51,27 @@ pub fn function_binary(function: &str) -> std::path::PathBuf {
     binary
 }
 
-/// Starts a function's binary under its own local Runtime API with environment overrides (an
-/// empty value removes a variable) and waits for its init; its logs go to
-/// `.local/logs/runtime-api-<function>.log`. The process keeps its Runtime API alive.
+/// Starts a function's binary under its own local Runtime API with the environment the template
+/// gives it (as the local cloud does) and overrides (an empty value removes a variable), and
+/// waits for its init; its logs go to `.local/logs/runtime-api-<function>.log`. The process
+/// keeps its Runtime API alive.
 pub async fn run_function(function: &str, overrides: &[(&str, &str)]) -> runtime_api::FunctionProcess {
     let api = runtime_api::RuntimeApi::start().await.expect("runtime api");
     let logs = runtime_api::workspace_root().join(".local/logs");
     std::fs::create_dir_all(&logs).expect("log directory");
-    let mut builder = runtime_api::FunctionProcess::builder(&function_binary(function), function, &api)
+    let binary = function_binary(function);
+    let definition = self::function(function);
+    api.set_function_timeout(definition.timeout);
+    let task_root = binary.parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let mut builder = runtime_api::FunctionProcess::builder(&binary, &definition.name, &api)
+        .clear_env()
+        .envs(definition.process_environment(&stack().region, &task_root))
         .log_file(logs.join(format!("runtime-api-{function}.log")));
     for (key, value) in overrides {
         builder = builder.env(*key, *value);
     }
     let mut process = builder.spawn().expect("spawn function");
+    api.set_function_arn(&definition.arn);
     process.wait_ready(Duration::from_secs(30)).await.expect("function init");
     process
 }
@@ -84,9 +110,12 @@ pub async fn post_json(path: &str, body: &Value) -> Reply {
     send(http().post(format!("{}{path}", gateway())).json(body)).await
 }
 
-/// Invokes a function directly through the Lambda Invoke API that `cargo lambda watch` serves.
+/// Invokes a function (by its Binary) through the local cloud's Lambda Invoke API. As on Lambda,
+/// a function error is a 200 with an `x-amz-function-error` header and the error document.
 pub async fn invoke(function: &str, payload: &Value) -> Reply {
-    send(http().post(format!("{}/2015-03-31/functions/{function}/invocations", gateway())).json(payload)).await
+    let name = &self::function(function).name;
+    let url = format!("{}/2015-03-31/functions/{name}/invocations", env("INVOKE_URL").trim_end_matches('/'));
+    send(http().post(url).json(payload)).await
 }
 
 /// Polls `probe` until it returns Some or `timeout` passes.

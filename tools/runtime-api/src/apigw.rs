@@ -18,6 +18,22 @@ pub struct HttpRequest {
     body: Option<Vec<u8>>,
     force_base64: bool,
     route: Option<String>,
+    matched: Option<(String, BTreeMap<String, String>)>,
+    received: Option<Received>,
+}
+
+/// What the gateway knows about a real request: the event then carries these instead of the
+/// stand-ins a test request gets, and only the headers the client sent (plus `x-forwarded-*`).
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// `requestContext.requestId`, also the `apigw-requestid` of the answer.
+    pub request_id: String,
+    pub source_ip: String,
+    pub account_id: String,
+    pub api_id: String,
+    /// The port the client connected to, for `x-forwarded-port`.
+    pub port: u16,
+    pub time: chrono::DateTime<chrono::Utc>,
 }
 
 impl HttpRequest {
@@ -42,6 +58,8 @@ impl HttpRequest {
             body: None,
             force_base64: false,
             route: None,
+            matched: None,
+            received: None,
         }
     }
 
@@ -104,34 +122,79 @@ impl HttpRequest {
         self
     }
 
+    /// The route a gateway matched (`GET /a/{b}`, `$default`) and its path parameters.
+    pub fn matched(mut self, route_key: &str, params: BTreeMap<String, String>) -> Self {
+        self.matched = Some((route_key.to_owned(), params));
+        self
+    }
+
+    /// Marks the request as a real one that reached a gateway (see [`Received`]).
+    pub fn received(mut self, received: Received) -> Self {
+        self.received = Some(received);
+        self
+    }
+
+    fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|(n, _)| n == name)
+    }
+
     /// The event as the function receives it.
     pub fn to_event(&self) -> Value {
         let mut headers = Map::new();
-        let defaults = [
-            ("host", "localhost"),
-            ("user-agent", "runtime-api"),
-            ("x-forwarded-for", "127.0.0.1"),
-            ("x-forwarded-port", "443"),
-            ("x-forwarded-proto", "https"),
-        ];
-        for (name, value) in defaults {
-            if !self.headers.iter().any(|(n, _)| n == name) {
-                headers.insert(name.to_owned(), value.into());
+        match &self.received {
+            None => {
+                let defaults = [
+                    ("host", "localhost"),
+                    ("user-agent", "runtime-api"),
+                    ("x-forwarded-for", "127.0.0.1"),
+                    ("x-forwarded-port", "443"),
+                    ("x-forwarded-proto", "https"),
+                ];
+                for (name, value) in defaults {
+                    if !self.has_header(name) {
+                        headers.insert(name.to_owned(), value.into());
+                    }
+                }
+                if let Some(body) = &self.body {
+                    headers.insert("content-length".to_owned(), body.len().to_string().into());
+                }
+            }
+            // What the client used to reach this gateway: plain HTTP on a local port (API
+            // Gateway says https and 443, which is what its clients use).
+            Some(r) => {
+                headers.insert("x-forwarded-port".to_owned(), r.port.to_string().into());
+                headers.insert("x-forwarded-proto".to_owned(), "http".into());
             }
         }
-        if let Some(body) = &self.body {
-            headers.insert("content-length".to_owned(), body.len().to_string().into());
-        }
         for (name, value) in &self.headers {
+            if self.received.is_some() && name.starts_with("x-forwarded-") && name != "x-forwarded-for" {
+                continue; // the gateway's own, not the client's
+            }
             join(&mut headers, name, value); // repeated headers are comma-joined
+        }
+        if let Some(r) = &self.received {
+            // The client's address is appended to what proxies before it reported.
+            join(&mut headers, "x-forwarded-for", &r.source_ip);
         }
         let mut query = Map::new();
         for (key, value) in &self.query {
             join(&mut query, key, value);
         }
         let user_agent = headers.get("user-agent").cloned().unwrap_or(Value::Null);
-        let now = chrono::Utc::now();
-        let route_key = self.route.as_ref().map_or_else(|| "$default".to_owned(), |t| format!("{} {t}", self.method));
+        let now = self.received.as_ref().map_or_else(chrono::Utc::now, |r| r.time);
+        let route_key = match (&self.matched, &self.route) {
+            (Some((key, _)), _) => key.clone(),
+            (None, Some(t)) => format!("{} {t}", self.method),
+            (None, None) => "$default".to_owned(),
+        };
+        let domain = headers.get("host").and_then(Value::as_str).unwrap_or("localhost").to_owned();
+        let domain_prefix = domain.split(['.', ':']).next().unwrap_or_default().to_owned();
+        let (request_id, source_ip, account_id, api_id) = match &self.received {
+            Some(r) => (r.request_id.clone(), r.source_ip.clone(), r.account_id.clone(), r.api_id.clone()),
+            None => {
+                (uuid::Uuid::new_v4().simple().to_string(), "127.0.0.1".into(), "000000000000".into(), "local".into())
+            }
+        };
         let mut event = json!({
             "version": "2.0",
             "routeKey": route_key,
@@ -139,18 +202,18 @@ impl HttpRequest {
             "rawQueryString": self.raw_query,
             "headers": headers,
             "requestContext": {
-                "accountId": "000000000000",
-                "apiId": "local",
-                "domainName": "localhost",
-                "domainPrefix": "localhost",
+                "accountId": account_id,
+                "apiId": api_id,
+                "domainName": domain,
+                "domainPrefix": domain_prefix,
                 "http": {
                     "method": self.method,
                     "path": self.path,
                     "protocol": "HTTP/1.1",
-                    "sourceIp": "127.0.0.1",
+                    "sourceIp": source_ip,
                     "userAgent": user_agent,
                 },
-                "requestId": uuid::Uuid::new_v4().simple().to_string(),
+                "requestId": request_id,
                 "routeKey": route_key,
                 "stage": "$default",
                 "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
@@ -165,7 +228,12 @@ impl HttpRequest {
         if !self.cookies.is_empty() {
             event["cookies"] = self.cookies.clone().into();
         }
-        if let Some(params) = self.route.as_deref().map(|t| path_parameters(t, &self.path)).filter(|p| !p.is_empty()) {
+        let params = match (&self.matched, &self.route) {
+            (Some((_, params)), _) => params.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect(),
+            (None, Some(t)) => path_parameters(t, &self.path),
+            (None, None) => Map::new(),
+        };
+        if !params.is_empty() {
             event["pathParameters"] = params.into();
         }
         if let Some(body) = &self.body {
@@ -191,10 +259,15 @@ fn join(map: &mut Map<String, Value>, key: &str, value: &str) {
 
 fn path_parameters(template: &str, path: &str) -> Map<String, Value> {
     let mut params = Map::new();
-    for (pattern, segment) in template.split('/').zip(path.split('/')) {
-        if let Some(name) = pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            params.insert(name.trim_end_matches('+').to_owned(), decode(segment).into());
-        }
+    let segments: Vec<&str> = path.split('/').collect();
+    for (i, pattern) in template.split('/').enumerate() {
+        let Some(name) = pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) else { continue };
+        let value = match name.strip_suffix('+') {
+            // A greedy parameter takes the rest of the path.
+            Some(_) => segments.get(i..).map(|rest| rest.join("/")).unwrap_or_default(),
+            None => segments.get(i).copied().unwrap_or_default().to_owned(),
+        };
+        params.insert(name.trim_end_matches('+').to_owned(), decode(&value).into());
     }
     params
 }
@@ -397,6 +470,45 @@ mod tests {
             HttpResponse::from_lambda(br#"{"statusCode":200,"body":"***","isBase64Encoded":true}"#),
             Err(ResponseError::Base64(_))
         ));
+    }
+
+    #[test]
+    fn greedy_route_parameters_take_the_rest_of_the_path() {
+        let parsed = v2(&HttpRequest::get("/files/a/b%20c.png").route("/files/{key+}").to_event());
+        assert_eq!(parsed.path_parameters.get("key").map(String::as_str), Some("a/b c.png"));
+    }
+
+    #[test]
+    fn a_received_request_carries_the_gateways_facts() {
+        let time = chrono::DateTime::parse_from_rfc3339("2026-12-05T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let received = Received {
+            request_id: "JKJaXmPLvHcESHA=".into(),
+            source_ip: "127.0.0.2".into(),
+            account_id: "123456789012".into(),
+            api_id: "local".into(),
+            port: 9000,
+            time,
+        };
+        let event = HttpRequest::new("GET", "/api/sessions/a%2Fb?x=1")
+            .header("Host", "127.0.0.1:9000")
+            .header("X-Forwarded-For", "10.0.0.1")
+            .header("X-Forwarded-Proto", "https")
+            .matched("GET /api/sessions/{userId}", BTreeMap::from([("userId".to_owned(), "a/b".to_owned())]))
+            .received(received)
+            .to_event();
+        let parsed = v2(&event);
+        assert_eq!(parsed.route_key.as_deref(), Some("GET /api/sessions/{userId}"));
+        assert_eq!(parsed.path_parameters["userId"], "a/b");
+        assert_eq!(parsed.request_context.request_id.as_deref(), Some("JKJaXmPLvHcESHA="));
+        assert_eq!(parsed.request_context.http.source_ip.as_deref(), Some("127.0.0.2"));
+        assert_eq!(parsed.request_context.account_id.as_deref(), Some("123456789012"));
+        assert_eq!(parsed.request_context.domain_name.as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(parsed.request_context.time_epoch, time.timestamp_millis());
+        assert_eq!(parsed.headers["x-forwarded-for"], "10.0.0.1,127.0.0.2");
+        assert_eq!(parsed.headers["x-forwarded-proto"], "http", "the gateway's, not the client's");
+        assert_eq!(parsed.headers["x-forwarded-port"], "9000");
+        assert!(parsed.headers.get("user-agent").is_none() && parsed.headers.get("content-length").is_none());
+        assert_eq!(event["requestContext"]["domainPrefix"], "127");
     }
 
     #[test]

@@ -65,6 +65,8 @@ struct Shared {
     init_error: watch::Sender<Option<Bytes>>,
     invoke_lock: tokio::sync::Mutex<()>,
     function_name: Mutex<String>,
+    /// Overrides the ARN made up from the function's name (another account, a real name).
+    function_arn: Mutex<Option<String>>,
     function_timeout: Mutex<Duration>,
 }
 
@@ -106,6 +108,7 @@ impl RuntimeApi {
             init_error: watch::Sender::new(None),
             invoke_lock: tokio::sync::Mutex::new(()),
             function_name: Mutex::new("function".to_owned()),
+            function_arn: Mutex::new(None),
             function_timeout: Mutex::new(Duration::from_secs(30)),
         });
         let server = tokio::spawn(serve(listener, shared.clone()));
@@ -120,6 +123,12 @@ impl RuntimeApi {
     /// Names the function in the invoked-function ARN; [`FunctionProcess::spawn`] sets it.
     pub fn set_function_name(&self, name: &str) {
         *lock(&self.inner.shared.function_name) = name.to_owned();
+    }
+
+    /// The ARN the runtime is told it runs as (`lambda-runtime-invoked-function-arn`); by default
+    /// one of account 000000000000 for the function's name.
+    pub fn set_function_arn(&self, arn: &str) {
+        *lock(&self.inner.shared.function_arn) = Some(arn.to_owned());
     }
 
     /// The function's configured timeout, which sets `Lambda-Runtime-Deadline-Ms` (default 30 s).
@@ -161,13 +170,18 @@ impl RuntimeApi {
 
     /// [`invoke`](Self::invoke) with a raw payload, for events that are not JSON values.
     pub async fn invoke_bytes(&self, event: Bytes, timeout: Duration) -> Outcome {
+        self.invoke_as(uuid::Uuid::new_v4().to_string(), event, timeout).await
+    }
+
+    /// [`invoke_bytes`](Self::invoke_bytes) under the caller's request id (the runtime's
+    /// `lambda-runtime-aws-request-id`), so the caller can name the invocation in its own logs.
+    pub async fn invoke_as(&self, id: String, event: Bytes, timeout: Duration) -> Outcome {
         let shared = &self.inner.shared;
         let deadline = tokio::time::Instant::now() + timeout;
         // One invocation at a time, like a Lambda execution environment.
         let _turn =
             tokio::time::timeout_at(deadline, shared.invoke_lock.lock()).await.map_err(|_| InvokeError::Timeout)?;
         let mut init = shared.init_error.subscribe();
-        let id = uuid::Uuid::new_v4().to_string();
         let (done, answer) = oneshot::channel();
         shared
             .queue_tx
@@ -203,6 +217,8 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
+        // Events and answers go out at once instead of waiting on the peer's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| route(shared.clone(), req));
@@ -271,7 +287,9 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
     lock(&shared.in_flight).insert(invocation.id.clone(), invocation.done);
     let timeout = *lock(&shared.function_timeout);
     let deadline = (SystemTime::now() + timeout).duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
-    let arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{}", lock(&shared.function_name));
+    let arn = lock(&shared.function_arn)
+        .clone()
+        .unwrap_or_else(|| format!("arn:aws:lambda:us-east-1:000000000000:function:{}", lock(&shared.function_name)));
     Response::builder()
         .header("content-type", "application/json")
         .header("lambda-runtime-aws-request-id", &invocation.id)
@@ -322,9 +340,17 @@ pub struct Spawn<'a> {
     api: &'a RuntimeApi,
     envs: Vec<(String, String)>,
     log_file: Option<PathBuf>,
+    clear_env: bool,
 }
 
 impl Spawn<'_> {
+    /// Starts from an empty environment instead of this process's: the function sees only what
+    /// Lambda would set and the variables given here, as in a real execution environment.
+    pub fn clear_env(mut self) -> Self {
+        self.clear_env = true;
+        self
+    }
+
     /// Overrides one variable; an empty value *removes* it (how tests simulate missing config).
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.envs.push((key.into(), value.into()));
@@ -348,6 +374,9 @@ impl Spawn<'_> {
         let name = &self.name;
         let task_root = self.binary.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut cmd = Command::new(&self.binary);
+        if self.clear_env {
+            cmd.env_clear();
+        }
         cmd.kill_on_drop(true)
             .stdin(Stdio::null())
             .env("AWS_LAMBDA_RUNTIME_API", self.api.addr().to_string())
@@ -388,7 +417,14 @@ pub struct FunctionProcess {
 impl FunctionProcess {
     /// Starts configuring a process (log file, overrides) before [`Spawn::spawn`].
     pub fn builder<'a>(binary: &Path, function_name: &str, api: &'a RuntimeApi) -> Spawn<'a> {
-        Spawn { binary: binary.to_path_buf(), name: function_name.to_owned(), api, envs: Vec::new(), log_file: None }
+        Spawn {
+            binary: binary.to_path_buf(),
+            name: function_name.to_owned(),
+            api,
+            envs: Vec::new(),
+            log_file: None,
+            clear_env: false,
+        }
     }
 
     /// Spawns `binary` as Lambda would, with `envs` overrides (empty value = variable removed).
@@ -432,6 +468,17 @@ impl FunctionProcess {
     pub async fn invoke(&mut self, event: &serde_json::Value, timeout: Duration) -> Outcome {
         let api = self.api.clone();
         self.until_exit(api.invoke(event, timeout)).await
+    }
+
+    /// [`invoke`](Self::invoke) with a raw payload under the caller's request id.
+    pub async fn invoke_as(&mut self, id: String, event: Bytes, timeout: Duration) -> Outcome {
+        let api = self.api.clone();
+        self.until_exit(api.invoke_as(id, event, timeout)).await
+    }
+
+    /// Whether the process has ended (crashed, or exited after an init error) while idle.
+    pub fn has_exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Sends an API Gateway HTTP API request and parses the function's HTTP answer.

@@ -4,16 +4,14 @@
 //! Rules (AWS docs, "Handling errors for an SQS event source in Lambda" / "Reporting batch item failures"):
 //! - Function error -> delete nothing; the whole batch becomes visible again after the visibility
 //!   timeout and the queue's redrive policy moves a message to its DLQ after `maxReceiveCount` receives.
-//!   A function error is any of:
-//!   * a non-2xx status. `cargo lambda watch` 1.9.2 answers `500 Internal Server Error` with the
-//!     runtime's error document (`{"errorType":…,"errorMessage":…}`) as body when the function posts
-//!     to `/runtime/invocation/{id}/error` (handler `Err` or a panic caught by lambda_runtime), and
-//!     `404` (`{"title":"Missing function",…}`) for an unknown function; it sets no
-//!     `X-Amz-Function-Error` header;
-//!   * an `X-Amz-Function-Error` header (how the real Lambda Invoke API reports it, with status 200);
-//!   * a 2xx whose body is a bare Lambda error document (`errorType` + `errorMessage`, nothing else):
-//!     `cargo lambda watch` 1.9.2 relays `/runtime/init/error` reports with status **200**, so an
-//!     init failure would otherwise look like a success.
+//!   The local cloud invokes in-process and reports a function error as Lambda's Invoke API does,
+//!   with `X-Amz-Function-Error` (see `poller.rs`); the other two forms below are how other local
+//!   Invoke APIs report one, and count as function errors too:
+//!   * an `X-Amz-Function-Error` header (status 200);
+//!   * a non-2xx status (`cargo lambda watch` answers 500 with the runtime's error document, and 404
+//!     for an unknown function);
+//!   * a 2xx whose body is a bare Lambda error document (`errorType` + `errorMessage`, nothing else),
+//!     as `cargo lambda watch` relays an init error.
 //! - Success without ReportBatchItemFailures -> delete every message (the body is ignored).
 //! - Success with ReportBatchItemFailures:
 //!   * `null`, an empty body, `{}`, `{"batchItemFailures": null}` or `[]` -> complete success, delete all;
@@ -32,7 +30,7 @@ pub struct BatchEntry {
     pub receipt_handle: String,
 }
 
-/// The invoke endpoint's answer.
+/// The invocation's answer, as an Invoke API reports it.
 #[derive(Debug, Clone, Default)]
 pub struct InvokeResponse {
     pub status: u16,
@@ -68,11 +66,7 @@ impl Decision {
 }
 
 /// The whole rule set: the function's response -> the receipt handles to delete.
-pub fn decide(
-    batch: &[BatchEntry],
-    response: &InvokeResponse,
-    report_batch_item_failures: bool,
-) -> Decision {
+pub fn decide(batch: &[BatchEntry], response: &InvokeResponse, report_batch_item_failures: bool) -> Decision {
     if let Some(reason) = function_error(response) {
         return Decision {
             verdict: Verdict::FunctionError { reason },
@@ -160,15 +154,11 @@ fn error_summary(body: &[u8]) -> String {
 }
 
 /// Failed message ids reported by a successful invocation (empty = complete success).
-pub fn parse_batch_item_failures(
-    body: &[u8],
-    batch_ids: &BTreeSet<&str>,
-) -> Result<BTreeSet<String>, String> {
+pub fn parse_batch_item_failures(body: &[u8], batch_ids: &BTreeSet<&str>) -> Result<BTreeSet<String>, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(BTreeSet::new());
     }
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("response is not JSON: {e}"))?;
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("response is not JSON: {e}"))?;
     let failures = match value {
         Value::Null => return Ok(BTreeSet::new()),
         Value::Object(mut map) => match map.remove("batchItemFailures") {
@@ -187,9 +177,7 @@ pub fn parse_batch_item_failures(
             None => return Err(format!("batch item failure without itemIdentifier: {item}")),
         };
         if !batch_ids.contains(id.as_str()) {
-            return Err(format!(
-                "itemIdentifier {id:?} is not a messageId of this batch"
-            ));
+            return Err(format!("itemIdentifier {id:?} is not a messageId of this batch"));
         }
         failed.insert(id);
     }
@@ -278,10 +266,7 @@ mod tests {
             let Verdict::FunctionError { reason } = d.verdict else {
                 panic!("not a function error")
             };
-            assert!(
-                reason.contains("HTTP 500") && reason.contains("boom"),
-                "{reason}"
-            );
+            assert!(reason.contains("HTTP 500") && reason.contains("boom"), "{reason}");
         }
     }
 
@@ -290,14 +275,11 @@ mod tests {
         let resp = InvokeResponse {
             status: 404,
             function_error: None,
-            body: br#"{"title":"Missing function","detail":"that function doesn't exist"}"#
-                .to_vec(),
+            body: br#"{"title":"Missing function","detail":"that function doesn't exist"}"#.to_vec(),
         };
         let d = decide(&batch(), &resp, false);
         assert!(d.delete.is_empty());
-        assert!(
-            matches!(d.verdict, Verdict::FunctionError { ref reason } if reason.contains("Missing function"))
-        );
+        assert!(matches!(d.verdict, Verdict::FunctionError { ref reason } if reason.contains("Missing function")));
     }
 
     #[test]
@@ -311,9 +293,7 @@ mod tests {
         for report in [true, false] {
             let d = decide(&batch(), &resp, report);
             assert!(d.delete.is_empty());
-            assert!(
-                matches!(d.verdict, Verdict::FunctionError { ref reason } if reason.contains("Unhandled"))
-            );
+            assert!(matches!(d.verdict, Verdict::FunctionError { ref reason } if reason.contains("Unhandled")));
         }
     }
 
@@ -335,10 +315,7 @@ mod tests {
             ("not json", "not JSON"),
             (r#""ok""#, "not an object"),
             ("[]", "not an object"),
-            (
-                r#"{"batchItemFailures":{"itemIdentifier":"m1"}}"#,
-                "not a list",
-            ),
+            (r#"{"batchItemFailures":{"itemIdentifier":"m1"}}"#, "not a list"),
             (
                 r#"{"batchItemFailures":[{"itemIdentifier":"nope"}]}"#,
                 "not a messageId of this batch",
@@ -351,14 +328,8 @@ mod tests {
                 r#"{"batchItemFailures":[{"itemIdentifier":""}]}"#,
                 "empty itemIdentifier",
             ),
-            (
-                r#"{"batchItemFailures":[{"itemIdentifier":null}]}"#,
-                "not a string",
-            ),
-            (
-                r#"{"batchItemFailures":[{"itemIdentifier":1}]}"#,
-                "not a string",
-            ),
+            (r#"{"batchItemFailures":[{"itemIdentifier":null}]}"#, "not a string"),
+            (r#"{"batchItemFailures":[{"itemIdentifier":1}]}"#, "not a string"),
             (
                 r#"{"batchItemFailures":[{"ItemIdentifier":"m1"}]}"#,
                 "without itemIdentifier",
@@ -370,10 +341,7 @@ mod tests {
             let Verdict::InvalidResponse { reason } = d.verdict else {
                 panic!("body {body:?}: {:?}", d.verdict)
             };
-            assert!(
-                reason.contains(needle),
-                "body {body:?}: {reason:?} lacks {needle:?}"
-            );
+            assert!(reason.contains(needle), "body {body:?}: {reason:?} lacks {needle:?}");
         }
     }
 
@@ -408,11 +376,7 @@ mod tests {
             message_id: "m2".into(),
             receipt_handle: "rh-m2-again".into(),
         });
-        let d = decide(
-            &b,
-            &ok(r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#),
-            true,
-        );
+        let d = decide(&b, &ok(r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#), true);
         assert_eq!(d.delete, vec!["rh-m1".to_string(), "rh-m3".to_string()]);
     }
 

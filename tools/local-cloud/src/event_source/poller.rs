@@ -1,28 +1,36 @@
-//! One task per mapping: resolve the queue, receive a batch, invoke the function, delete what the
-//! decision says. Survives SQS and the invoke endpoint going away (emulator restarts) by retrying
-//! with backoff.
+//! One task per mapping: resolve the queue, receive a batch, hand it to the function in one of
+//! its execution environments, delete what the decision says. Batches run concurrently up to the
+//! mapping's concurrency, but one long poll at a time (a batch is only received once an
+//! environment's turn is free, so no message waits on the poller past its visibility timeout).
+//! Survives the emulator going away (restarts) by retrying with backoff.
 
-use crate::backoff::Backoff;
-use crate::config::{Mapping, SQS_MAX_MESSAGES_PER_RECEIVE};
-use crate::decision::{self, BatchEntry, Decision, InvokeResponse, Verdict};
-use crate::event::{self, Source};
+use super::backoff::Backoff;
+use super::decision::{self, BatchEntry, Decision, InvokeResponse, Verdict};
+use super::event::{self, Source};
+use crate::runtime::{FunctionPool, Outcome};
+use crate::stack::events::{SQS_MAX_MESSAGES_PER_RECEIVE, SqsMapping};
 use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
-    MessageSystemAttributeName, QueueAttributeName,
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName,
+    QueueAttributeName,
 };
+use bytes::Bytes;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 use tracing::{debug, error, info, warn};
 
+#[derive(Clone)]
 pub struct Poller {
     pub sqs: aws_sdk_sqs::Client,
-    pub http: reqwest::Client,
-    pub invoke_base: String,
+    pub pool: Arc<FunctionPool>,
     pub region: String,
     pub wait_time_seconds: u32,
     /// How long an in-flight invocation may still run after a shutdown signal.
     pub shutdown_grace: Duration,
-    pub mapping: Mapping,
+    pub mapping: SqsMapping,
+    /// Batches in flight at most.
+    pub concurrency: usize,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -31,74 +39,45 @@ pub struct Poller {
 struct Queue {
     url: String,
     arn: String,
-    visibility_timeout: Duration,
-}
-
-/// Why an invocation produced no usable response.
-enum InvokeFailure {
-    /// The request never reached the endpoint (connection refused / connect timeout): safe to retry.
-    Unreachable(String),
-    /// The request may have reached the function (timeout, broken connection): outcome unknown.
-    Unknown(String),
 }
 
 impl Poller {
     pub async fn run(mut self) {
         let function = self.mapping.function.clone();
-        let queue_name = self.mapping.queue.clone();
+        let queue_name = self.mapping.queue.name.clone();
         info!(function = %function, queue = %queue_name, batch_size = self.mapping.batch_size,
               maximum_batching_window_seconds = self.mapping.maximum_batching_window_seconds,
-              report_batch_item_failures = self.mapping.report_batch_item_failures, "mapping started");
+              report_batch_item_failures = self.mapping.report_batch_item_failures, concurrency = self.concurrency,
+              "mapping started");
+        let turns = Arc::new(Semaphore::new(self.concurrency.max(1)));
+        let mut batches = JoinSet::new();
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
         let mut queue: Option<Queue> = None;
-        let mut gateway_up = false;
         let mut last_problem: Option<String> = None;
 
         while !self.stopping() {
+            // Finished batches are only collected here; their tasks report for themselves.
+            while batches.try_join_next().is_some() {}
+            let Ok(turn) = turns.clone().acquire_owned().await else {
+                break;
+            };
             let q = match &queue {
                 Some(q) => q.clone(),
                 None => match self.resolve_queue().await {
                     Ok(q) => {
-                        info!(function = %function, queue = %queue_name, queue_url = %q.url, queue_arn = %q.arn,
-                              visibility_timeout_seconds = q.visibility_timeout.as_secs(), "queue resolved");
+                        info!(function = %function, queue = %queue_name, queue_url = %q.url, queue_arn = %q.arn, "queue resolved");
                         queue = Some(q.clone());
                         last_problem = None;
                         backoff.reset();
                         q
                     }
                     Err(e) => {
-                        self.report_problem(
-                            &mut last_problem,
-                            "cannot resolve queue; retrying",
-                            &e,
-                        );
+                        self.report_problem(&mut last_problem, "cannot resolve queue; retrying", &e);
                         self.sleep(backoff.next_delay()).await;
                         continue;
                     }
                 },
             };
-
-            // Do not take messages off the queue while nobody can process them: every receive
-            // counts towards maxReceiveCount and would push messages to the DLQ.
-            if !gateway_up {
-                match self.probe_gateway().await {
-                    Ok(()) => {
-                        info!(function = %function, invoke_url = %self.invoke_base, "invoke endpoint reachable");
-                        gateway_up = true;
-                        last_problem = None;
-                        backoff.reset();
-                    }
-                    Err(e) => {
-                        self.report_problem(
-                            &mut last_problem,
-                            "invoke endpoint unreachable; waiting",
-                            &e,
-                        );
-                        self.sleep(backoff.next_delay()).await;
-                        continue;
-                    }
-                }
-            }
 
             let messages = match self.receive_batch(&q).await {
                 Ok(m) => {
@@ -123,10 +102,14 @@ impl Poller {
                 self.release(&q, &messages).await;
                 break;
             }
-            if !self.process_batch(&q, &messages).await {
-                gateway_up = false;
-            }
+            let worker = self.clone();
+            batches.spawn(async move {
+                worker.process_batch(&q, &messages).await;
+                drop(turn);
+            });
         }
+        // Each running batch finishes (or gives up after the grace period) on its own.
+        while batches.join_next().await.is_some() {}
         info!(function = %function, queue = %queue_name, "mapping stopped");
     }
 
@@ -139,7 +122,7 @@ impl Poller {
         let mut rx = self.shutdown.clone();
         tokio::select! {
             _ = tokio::time::sleep(d) => {}
-            _ = rx.wait_for(|stop| *stop) => {}
+            () = crate::http::stopped(&mut rx) => {}
         }
     }
 
@@ -147,77 +130,31 @@ impl Poller {
     fn report_problem(&self, last: &mut Option<String>, what: &str, err: &str) {
         let key = format!("{what}: {err}");
         if last.as_deref() == Some(key.as_str()) {
-            debug!(function = %self.mapping.function, queue = %self.mapping.queue, error = %err, "{what}");
+            debug!(function = %self.mapping.function, queue = %self.mapping.queue.name, error = %err, "{what}");
         } else {
-            warn!(function = %self.mapping.function, queue = %self.mapping.queue, error = %err, "{what}");
+            warn!(function = %self.mapping.function, queue = %self.mapping.queue.name, error = %err, "{what}");
             *last = Some(key);
         }
     }
 
+    /// The queue's ARN as the emulator reports it (this also proves the queue exists).
     async fn resolve_queue(&self) -> Result<Queue, String> {
-        let url = self
-            .sqs
-            .get_queue_url()
-            .queue_name(&self.mapping.queue)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "GetQueueUrl: {}",
-                    aws_sdk_sqs::error::DisplayErrorContext(e)
-                )
-            })?
-            .queue_url
-            .ok_or("GetQueueUrl returned no QueueUrl")?;
+        let url = self.mapping.queue.url.clone();
         let attrs = self
             .sqs
             .get_queue_attributes()
             .queue_url(&url)
             .attribute_names(QueueAttributeName::QueueArn)
-            .attribute_names(QueueAttributeName::VisibilityTimeout)
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "GetQueueAttributes: {}",
-                    aws_sdk_sqs::error::DisplayErrorContext(e)
-                )
-            })?
+            .map_err(|e| format!("GetQueueAttributes: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?
             .attributes
             .unwrap_or_default();
         let arn = attrs
             .get(&QueueAttributeName::QueueArn)
             .cloned()
             .ok_or("queue has no QueueArn attribute")?;
-        let visibility = attrs
-            .get(&QueueAttributeName::VisibilityTimeout)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(30);
-        Ok(Queue {
-            url,
-            arn,
-            visibility_timeout: Duration::from_secs(visibility),
-        })
-    }
-
-    /// Checks that something accepts TCP connections at the invoke endpoint.
-    async fn probe_gateway(&self) -> Result<(), String> {
-        let url =
-            reqwest::Url::parse(&self.invoke_base).map_err(|e| format!("bad --invoke-url: {e}"))?;
-        let host = url.host_str().ok_or("--invoke-url has no host")?.to_owned();
-        let port = url
-            .port_or_known_default()
-            .ok_or("--invoke-url has no port")?;
-        match tokio::time::timeout(
-            Duration::from_secs(2),
-            tokio::net::TcpStream::connect((host.as_str(), port)),
-        )
-        .await
-        {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("{host}:{port}: {e}")),
-            Err(_) => Err(format!("{host}:{port}: connect timed out")),
-        }
+        Ok(Queue { url, arn })
     }
 
     async fn receive(&self, q: &Queue, max: u32, wait: u32) -> Result<Vec<Message>, String> {
@@ -260,7 +197,7 @@ impl Poller {
                 Ok(more) => batch.extend(more),
                 Err(e) => {
                     // Keep what we have: those messages are ours until their visibility timeout ends.
-                    warn!(function = %self.mapping.function, queue = %self.mapping.queue, error = %e,
+                    warn!(function = %self.mapping.function, queue = %self.mapping.queue.name, error = %e,
                           "ReceiveMessage failed while filling a batch; invoking with what was received");
                     break;
                 }
@@ -272,9 +209,8 @@ impl Poller {
         Ok(batch)
     }
 
-    /// Invokes the function with one batch and applies the decision. Returns false when the invoke
-    /// endpoint turned out to be unreachable.
-    async fn process_batch(&mut self, q: &Queue, messages: &[Message]) -> bool {
+    /// Invokes the function with one batch and applies the decision.
+    async fn process_batch(&self, q: &Queue, messages: &[Message]) {
         let function = self.mapping.function.clone();
         let source = Source {
             queue_arn: q.arn.clone(),
@@ -283,64 +219,27 @@ impl Poller {
         let event = event::build_event(messages, &source);
         let entries = event::entries(&event);
         let payload = match serde_json::to_vec(&event) {
-            Ok(p) => p,
+            Ok(p) => Bytes::from(p),
             Err(e) => {
                 error!(function = %function, error = %e, "cannot serialize the event; batch left to the visibility timeout");
-                return true;
+                return;
             }
         };
-
-        let received_at = Instant::now();
-        // Retry only while the messages are still surely ours (inside their visibility timeout).
-        let hold = q
-            .visibility_timeout
-            .saturating_sub(Duration::from_secs(5))
-            .max(Duration::from_secs(1));
-        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5));
-        let (response, latency) = loop {
-            let started = Instant::now();
-            let Some(result) = self.invoke_unless_shut_down(&payload).await else {
-                warn!(function = %function, queue = %self.mapping.queue, size = entries.len(),
-                      grace_seconds = self.shutdown_grace.as_secs(),
-                      "shutting down: abandoning an invocation still running after the grace period; \
-                       nothing deleted, the batch reappears after the visibility timeout");
-                return true;
-            };
-            match result {
-                Ok(r) => break (r, started.elapsed()),
-                Err(InvokeFailure::Unreachable(e)) => {
-                    if self.stopping() || received_at.elapsed() + Duration::from_secs(1) >= hold {
-                        warn!(function = %function, size = entries.len(), error = %e,
-                              "invoke endpoint unreachable; releasing the batch (not invoked, nothing deleted)");
-                        self.release(q, messages).await;
-                        return false;
-                    }
-                    debug!(function = %function, error = %e, "invoke endpoint unreachable; retrying the same batch");
-                    self.sleep(backoff.next_delay()).await;
-                }
-                Err(InvokeFailure::Unknown(e)) => {
-                    // The function may have processed part of the batch: delete nothing, let the
-                    // visibility timeout redeliver it (at-least-once, like Lambda after a timeout).
-                    error!(function = %function, queue = %self.mapping.queue, size = entries.len(), failures = entries.len(),
-                           deleted = 0, latency_ms = started.elapsed().as_millis() as u64, outcome = "invoke_failed", error = %e,
-                           "batch failed: no usable response; nothing deleted");
-                    return true;
-                }
-            }
+        let started = Instant::now();
+        let Some(response) = self.invoke_unless_shut_down(payload).await else {
+            warn!(function = %function, queue = %self.mapping.queue.name, size = entries.len(),
+                  grace_seconds = self.shutdown_grace.as_secs(),
+                  "shutting down: abandoning an invocation still running after the grace period; \
+                   nothing deleted, the batch reappears after the visibility timeout");
+            return;
         };
-
-        let decision =
-            decision::decide(&entries, &response, self.mapping.report_batch_item_failures);
+        let decision = decision::decide(&entries, &response, self.mapping.report_batch_item_failures);
         let deleted = self.delete(q, &entries, &decision).await;
-        self.log_batch(&entries, &decision, deleted, latency);
-        true
+        self.log_batch(&entries, &decision, deleted, started.elapsed());
     }
 
     /// `None` when shutdown was requested and the invocation outlived the grace period.
-    async fn invoke_unless_shut_down(
-        &self,
-        payload: &[u8],
-    ) -> Option<Result<InvokeResponse, InvokeFailure>> {
+    async fn invoke_unless_shut_down(&self, payload: Bytes) -> Option<InvokeResponse> {
         let mut rx = self.shutdown.clone();
         let grace = self.shutdown_grace;
         let deadline = async move {
@@ -348,45 +247,15 @@ impl Poller {
             tokio::time::sleep(grace).await;
         };
         tokio::select! {
-            r = self.invoke(payload) => Some(r),
+            invocation = self.pool.invoke(payload) => Some(match invocation.outcome {
+                Outcome::Response(body) => InvokeResponse { status: 200, function_error: None, body: body.to_vec() },
+                // What Lambda's Invoke API answers for a function error.
+                Outcome::Error(body) => {
+                    InvokeResponse { status: 200, function_error: Some("Unhandled".into()), body: body.to_vec() }
+                }
+            }),
             _ = deadline => None,
         }
-    }
-
-    async fn invoke(&self, payload: &[u8]) -> Result<InvokeResponse, InvokeFailure> {
-        let url = format!(
-            "{}/2015-03-31/functions/{}/invocations",
-            self.invoke_base, self.mapping.function
-        );
-        let resp = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("x-amz-invocation-type", "RequestResponse")
-            .body(payload.to_vec())
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_connect() {
-                    InvokeFailure::Unreachable(format!("{url}: {e}"))
-                } else {
-                    InvokeFailure::Unknown(format!("{url}: {e}"))
-                }
-            })?;
-        let status = resp.status().as_u16();
-        let function_error = resp
-            .headers()
-            .get("x-amz-function-error")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| InvokeFailure::Unknown(format!("{url}: reading the response: {e}")))?;
-        Ok(InvokeResponse {
-            status,
-            function_error,
-            body: body.to_vec(),
-        })
     }
 
     /// Deletes `decision.delete`; returns how many deletions SQS confirmed.
@@ -430,9 +299,7 @@ impl Poller {
                     Ok(out) => {
                         deleted += out.successful.len();
                         for f in out.failed {
-                            let Some((id, rh)) =
-                                f.id.parse::<usize>().ok().and_then(|i| chunk.get(i))
-                            else {
+                            let Some((id, rh)) = f.id.parse::<usize>().ok().and_then(|i| chunk.get(i)) else {
                                 continue;
                             };
                             if f.sender_fault {
@@ -456,7 +323,7 @@ impl Poller {
             }
             pending = retry;
             if attempt == 5 {
-                error!(function = %self.mapping.function, queue = %self.mapping.queue, count = pending.len(),
+                error!(function = %self.mapping.function, queue = %self.mapping.queue.name, count = pending.len(),
                        "could not delete processed messages; they will be redelivered after the visibility timeout");
                 break;
             }
@@ -494,15 +361,9 @@ impl Poller {
         }
     }
 
-    fn log_batch(
-        &self,
-        entries: &[BatchEntry],
-        decision: &Decision,
-        deleted: usize,
-        latency: Duration,
-    ) {
+    fn log_batch(&self, entries: &[BatchEntry], decision: &Decision, deleted: usize, latency: Duration) {
         let f = &self.mapping.function;
-        let q = &self.mapping.queue;
+        let q = &self.mapping.queue.name;
         let size = entries.len();
         let latency_ms = latency.as_millis() as u64;
         let retained = decision.retained(size);

@@ -6,7 +6,7 @@
 //! "stringListValues","binaryListValues","dataType"}},"md5OfBody","md5OfMessageAttributes","eventSource":"aws:sqs",
 //! "eventSourceARN","awsRegion"}]}`
 
-use crate::decision::BatchEntry;
+use super::decision::BatchEntry;
 use aws_lambda_events::encodings::Base64Data;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use aws_sdk_sqs::types::{Message, MessageAttributeValue};
@@ -142,10 +142,7 @@ mod tests {
         assert_eq!(r["body"], r#"{"id":"1","type":"UserLoggedIn"}"#);
         assert_eq!(r["md5OfBody"], "e4e68fb7bd0e697a0ae8f1bb342846b3");
         assert_eq!(r["eventSource"], "aws:sqs");
-        assert_eq!(
-            r["eventSourceARN"],
-            "arn:aws:sqs:us-east-1:000000000000:auth-events"
-        );
+        assert_eq!(r["eventSourceARN"], "arn:aws:sqs:us-east-1:000000000000:auth-events");
         assert_eq!(r["awsRegion"], "us-east-1");
         assert_eq!(
             r["attributes"],
@@ -156,15 +153,9 @@ mod tests {
                 "ApproximateFirstReceiveTimestamp": "1545082649185"
             })
         );
-        assert_eq!(
-            r["messageAttributes"]["traceparent"]["stringValue"],
-            "00-abc-01"
-        );
+        assert_eq!(r["messageAttributes"]["traceparent"]["stringValue"], "00-abc-01");
         assert_eq!(r["messageAttributes"]["traceparent"]["dataType"], "String");
-        assert_eq!(
-            r["messageAttributes"]["traceparent"]["stringListValues"],
-            json!([])
-        );
+        assert_eq!(r["messageAttributes"]["traceparent"]["stringListValues"], json!([]));
         assert_eq!(r["messageAttributes"]["blob"]["binaryValue"], "aGk=");
         // Round-trips through the type the functions deserialize.
         let back: SqsEvent = serde_json::from_value(v.clone()).unwrap();

@@ -1,4 +1,4 @@
-//! Exponential backoff with jitter for retrying SQS / the invoke endpoint while they are down.
+//! Exponential backoff with jitter for retrying SQS while the emulator is down.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,11 +11,7 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(min: Duration, max: Duration) -> Self {
-        Self {
-            min,
-            max,
-            next: min,
-        }
+        Self { min, max, next: min }
     }
 
     /// The delay to wait now (the base delay ±20 %); doubles the base for the following call.
