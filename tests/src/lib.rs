@@ -151,21 +151,21 @@ pub async fn postgres_with_options(options: Option<&str>) -> tokio_postgres::Cli
         std::env::var("PG_PASSWORD").map(|p| format!(" password={p}")).unwrap_or_default(),
         options.map(|o| format!(" options='{o}'")).unwrap_or_default(),
     );
-    let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
+    let (client, connection) =
+        tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
     tokio::spawn(connection);
     client
 }
 
 /// Creates a user the way an operator would (same hash format as the functions).
 pub async fn create_user(username: &str, password: &str) -> i64 {
-    let hasher = shared::domain::auth::PasswordHasher::from_env().expect("hasher");
+    // The login function's own settings, as the template gives them (PBKDF2_ITERATIONS).
+    let settings = shared::config::Env::from_pairs(function("login").environment.clone());
+    let hasher = shared::config::password_hasher(&settings).expect("hasher");
     let hash = hasher.hash(password).expect("hash");
     let row = postgres()
         .await
-        .query_one(
-            "INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id",
-            &[&username, &hash],
-        )
+        .query_one("INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id", &[&username, &hash])
         .await
         .expect("insert user");
     row.get(0)

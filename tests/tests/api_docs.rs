@@ -67,7 +67,10 @@ async fn log_lines_with(rust_log: &str, lambda_level: &str) -> Vec<Value> {
         .expect("spawn api-docs");
     function.wait_ready(Duration::from_secs(30)).await.expect("init");
     let answer = function
-        .http(&HttpRequest::get("/api/auth/api-docs/missing.js").route("/api/auth/api-docs/{file}"), Duration::from_secs(10))
+        .http(
+            &HttpRequest::get("/api/auth/api-docs/missing.js").route("/api/auth/api-docs/{file}"),
+            Duration::from_secs(10),
+        )
         .await
         .expect("invoke");
     assert_eq!(answer.status, 404);
@@ -104,7 +107,10 @@ async fn a_rust_log_filter_is_applied_and_one_that_is_not_understood_is_reported
 
     // Not a filter: said once, at warn, and logging goes on at info instead of stopping.
     let lines = log_lines_with("shared=loud", "").await;
-    let warned: Vec<&Value> = lines.iter().filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("log filter not understood"))).collect();
+    let warned: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("log filter not understood")))
+        .collect();
     assert_eq!(warned.len(), 1, "{lines:#?}");
     assert_eq!(warned[0]["level"], "WARN");
     assert_eq!(warned[0]["fields"]["filter"], "shared=loud");

@@ -3,8 +3,8 @@
 
 use integration_tests::{Reply, create_user, gateway, http, post_json, postgres, run_function, send, unique};
 use runtime_api::apigw::HttpRequest;
-use std::time::Duration;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -49,7 +49,10 @@ async fn sessions_have_owners_titles_and_pages() {
 
     let created = call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": "Support chat" }))).await;
     assert_eq!(created.status, 201, "{}", created.json);
-    assert_eq!((created.json["status"].as_str(), created.json["message"].as_str()), (Some("success"), Some("session created")));
+    assert_eq!(
+        (created.json["status"].as_str(), created.json["message"].as_str()),
+        (Some("success"), Some("session created"))
+    );
     let id = created.json["data"]["id"].as_str().expect("id").to_string();
     assert_eq!(created.json["data"]["title"], "Support chat");
     let path = format!("/api/v1/sessions/{id}");
@@ -70,7 +73,12 @@ async fn sessions_have_owners_titles_and_pages() {
     }
     let page = call("GET", "/api/v1/sessions?limit=2", Some(&alice), None).await;
     let titles = |r: &Reply| -> Vec<String> {
-        r.json["data"]["items"].as_array().expect("items").iter().map(|s| s["title"].as_str().unwrap_or_default().to_string()).collect()
+        r.json["data"]["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| s["title"].as_str().unwrap_or_default().to_string())
+            .collect()
     };
     assert_eq!(titles(&page), ["chat 2", "chat 1"]);
     let cursor = page.json["data"]["nextCursor"].as_str().expect("more pages").to_string();
@@ -83,7 +91,11 @@ async fn sessions_have_owners_titles_and_pages() {
     let alice_id = created.json["data"]["userId"].as_i64().expect("userId");
     let as_admin = call("GET", &format!("/api/v1/sessions?userId={alice_id}&limit=100"), Some(&admin), None).await;
     assert_eq!(titles(&as_admin).len(), 4);
-    assert_error(&call("GET", &format!("/api/v1/sessions?userId={alice_id}"), Some(&bob), None).await, 403, "FORBIDDEN");
+    assert_error(
+        &call("GET", &format!("/api/v1/sessions?userId={alice_id}"), Some(&bob), None).await,
+        403,
+        "FORBIDDEN",
+    );
 
     let deleted = call("DELETE", &path, Some(&alice), None).await;
     assert_eq!(deleted.status, 200, "{}", deleted.json);
@@ -102,14 +114,20 @@ async fn bad_session_input_gets_field_level_errors() {
         (json!({ "title": "ok", "userId": 1 }), "userId", "is not allowed"),
     ];
     for (body, field, message) in cases {
-        for (method, path) in [("POST", "/api/v1/sessions".to_string()), ("PUT", format!("/api/v1/sessions/{}", uuid::Uuid::now_v7()))] {
+        for (method, path) in
+            [("POST", "/api/v1/sessions".to_string()), ("PUT", format!("/api/v1/sessions/{}", uuid::Uuid::now_v7()))]
+        {
             let reply = call(method, &path, Some(&alice), Some(body.clone())).await;
             assert_error(&reply, 400, "VALIDATION_FAILED");
             assert_eq!(reply.json["errors"][field][0], message, "{method} {body}: {}", reply.json);
         }
     }
     assert_error(&call("POST", "/api/v1/sessions", None, Some(json!({ "title": "t" }))).await, 401, "MISSING_TOKEN");
-    assert_error(&call("POST", "/api/v1/sessions", Some("forged.token.here"), Some(json!({ "title": "t" }))).await, 401, "INVALID_TOKEN");
+    assert_error(
+        &call("POST", "/api/v1/sessions", Some("forged.token.here"), Some(json!({ "title": "t" }))).await,
+        401,
+        "INVALID_TOKEN",
+    );
     assert_error(&call("GET", "/api/v1/sessions/not-a-uuid", Some(&alice), None).await, 400, "INVALID_ID");
     assert_error(&call("GET", "/api/v1/sessions?limit=500", Some(&alice), None).await, 400, "INVALID_LIMIT");
     assert_error(&call("GET", "/api/v1/sessions?cursor=garbage", Some(&alice), None).await, 400, "INVALID_CURSOR");
@@ -135,7 +153,13 @@ async fn messages_stay_in_order_and_in_their_session() {
     let texts = ["hello", "my parcel is late", "order 1234", "thanks"];
     let mut ids = Vec::new();
     for text in texts {
-        let posted = call("POST", "/api/v1/messages", Some(&alice), Some(json!({ "sessionId": session_id, "kind": "text", "text": text }))).await;
+        let posted = call(
+            "POST",
+            "/api/v1/messages",
+            Some(&alice),
+            Some(json!({ "sessionId": session_id, "kind": "text", "text": text })),
+        )
+        .await;
         assert_eq!(posted.status, 201, "{}", posted.json);
         ids.push(posted.json["data"]["id"].as_str().expect("id").to_string());
     }
@@ -147,7 +171,12 @@ async fn messages_stay_in_order_and_in_their_session() {
     let base = format!("/api/v1/messages?sessionId={session_id}");
     let first = call("GET", &format!("{base}&limit=3"), Some(&alice), None).await;
     let page_texts = |r: &Reply| -> Vec<String> {
-        r.json["data"]["items"].as_array().expect("items").iter().map(|m| m["text"].as_str().unwrap_or_default().to_string()).collect()
+        r.json["data"]["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+            .collect()
     };
     assert_eq!(page_texts(&first), texts[..3]);
     let cursor = first.json["data"]["nextCursor"].as_str().expect("more").to_string();
@@ -158,23 +187,46 @@ async fn messages_stay_in_order_and_in_their_session() {
     let msg = format!("/api/v1/messages/{}", ids[1]);
     assert_error(&call("GET", &msg, Some(&bob), None).await, 404, "MESSAGE_NOT_FOUND");
     assert_error(&call("DELETE", &msg, Some(&bob), None).await, 404, "MESSAGE_NOT_FOUND");
-    assert_error(&call("GET", &format!("/api/v1/messages?sessionId={session_id}"), Some(&bob), None).await, 404, "SESSION_NOT_FOUND");
-    let intrusion = call("POST", "/api/v1/messages", Some(&bob), Some(json!({ "sessionId": session_id, "kind": "text", "text": "hi" }))).await;
+    assert_error(
+        &call("GET", &format!("/api/v1/messages?sessionId={session_id}"), Some(&bob), None).await,
+        404,
+        "SESSION_NOT_FOUND",
+    );
+    let intrusion = call(
+        "POST",
+        "/api/v1/messages",
+        Some(&bob),
+        Some(json!({ "sessionId": session_id, "kind": "text", "text": "hi" })),
+    )
+    .await;
     assert_error(&intrusion, 404, "SESSION_NOT_FOUND");
     assert_eq!(call("GET", &msg, Some(&admin), None).await.status, 200);
 
     // Edits: text only, by its sender.
     let edited = call("PUT", &msg, Some(&alice), Some(json!({ "text": "my parcel is very late" }))).await;
-    assert_eq!((edited.status, &edited.json["data"]["text"]), (200, &json!("my parcel is very late")), "{}", edited.json);
+    assert_eq!(
+        (edited.status, &edited.json["data"]["text"]),
+        (200, &json!("my parcel is very late")),
+        "{}",
+        edited.json
+    );
     assert!(edited.json["data"]["editedAt"].is_string());
     let photo_path = format!("/api/v1/messages/{}", photo.json["data"]["id"].as_str().expect("id"));
-    assert_error(&call("PUT", &photo_path, Some(&alice), Some(json!({ "text": "x" }))).await, 409, "NOT_A_TEXT_MESSAGE");
+    assert_error(
+        &call("PUT", &photo_path, Some(&alice), Some(json!({ "text": "x" }))).await,
+        409,
+        "NOT_A_TEXT_MESSAGE",
+    );
     assert_eq!(call("DELETE", &msg, Some(&alice), None).await.status, 200);
     assert_error(&call("GET", &msg, Some(&alice), None).await, 404, "MESSAGE_NOT_FOUND");
 
     // Deleting the session takes its messages with it.
     assert_eq!(call("DELETE", &format!("/api/v1/sessions/{session_id}"), Some(&alice), None).await.status, 200);
-    assert_error(&call("GET", &format!("/api/v1/messages/{}", ids[0]), Some(&admin), None).await, 404, "MESSAGE_NOT_FOUND");
+    assert_error(
+        &call("GET", &format!("/api/v1/messages/{}", ids[0]), Some(&admin), None).await,
+        404,
+        "MESSAGE_NOT_FOUND",
+    );
 }
 
 #[tokio::test]
@@ -190,9 +242,21 @@ async fn bad_messages_get_field_level_errors() {
         (json!({ "sessionId": sid, "kind": "text", "text": "  " }), "text", "must be 1 to 4000 characters"),
         (json!({ "sessionId": sid, "kind": "text", "text": "x".repeat(4001) }), "text", "must be 1 to 4000 characters"),
         (json!({ "sessionId": sid, "kind": "text", "text": 7 }), "text", ""),
-        (json!({ "sessionId": sid, "kind": "text", "text": "hi", "mediaUrl": "https://x.y/z" }), "mediaUrl", "is not allowed for a text message"),
-        (json!({ "sessionId": sid, "kind": "media", "mediaUrl": "not a url", "mediaType": "image/png" }), "mediaUrl", "must be a URL"),
-        (json!({ "sessionId": sid, "kind": "media", "mediaUrl": "https://x.y/z", "mediaType": "text/html" }), "mediaType", "must be an image/, video/ or audio/ media type"),
+        (
+            json!({ "sessionId": sid, "kind": "text", "text": "hi", "mediaUrl": "https://x.y/z" }),
+            "mediaUrl",
+            "is not allowed for a text message",
+        ),
+        (
+            json!({ "sessionId": sid, "kind": "media", "mediaUrl": "not a url", "mediaType": "image/png" }),
+            "mediaUrl",
+            "must be a URL",
+        ),
+        (
+            json!({ "sessionId": sid, "kind": "media", "mediaUrl": "https://x.y/z", "mediaType": "text/html" }),
+            "mediaType",
+            "must be an image/, video/ or audio/ media type",
+        ),
         (json!({ "sessionId": sid, "kind": "text", "text": "hi", "senderId": 1 }), "senderId", "is not allowed"),
     ];
     for (body, field, message) in cases {
@@ -202,32 +266,61 @@ async fn bad_messages_get_field_level_errors() {
         assert!(!got.is_empty() && got.starts_with(message), "{body}: {}", reply.json);
     }
     assert_error(&call("GET", "/api/v1/messages", Some(&alice), None).await, 400, "INVALID_SESSION_ID");
-    assert_error(&call("GET", &format!("/api/v1/messages?sessionId={sid}&cursor=-1"), Some(&alice), None).await, 400, "INVALID_CURSOR");
-    assert_error(&call("PUT", &format!("/api/v1/messages/{}", uuid::Uuid::now_v7()), Some(&alice), Some(json!({}))).await, 400, "VALIDATION_FAILED");
+    assert_error(
+        &call("GET", &format!("/api/v1/messages?sessionId={sid}&cursor=-1"), Some(&alice), None).await,
+        400,
+        "INVALID_CURSOR",
+    );
+    assert_error(
+        &call("PUT", &format!("/api/v1/messages/{}", uuid::Uuid::now_v7()), Some(&alice), Some(json!({}))).await,
+        400,
+        "VALIDATION_FAILED",
+    );
 }
 
 #[tokio::test]
 async fn vendors_and_sellers_follow_the_unique_rules() {
     let (alice, bob, admin) = (user(false).await, user(false).await, user(true).await);
-    let new_session = |title: &'static str| call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": title })));
+    let new_session =
+        |title: &'static str| call("POST", "/api/v1/sessions", Some(&alice), Some(json!({ "title": title })));
     let s1 = new_session("shop 1").await.json["data"]["id"].as_str().expect("id").to_string();
     let s2 = new_session("shop 2").await.json["data"]["id"].as_str().expect("id").to_string();
     let email = format!("{}@example.com", unique("vendor"));
 
     // One vendor per session; vendor emails unique whatever their case.
-    let vendor = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s1, "name": "Acme", "email": email, "phone": "+49 30 1234567" }))).await;
+    let vendor = call(
+        "POST",
+        "/api/v1/vendors",
+        Some(&alice),
+        Some(json!({ "sessionId": s1, "name": "Acme", "email": email, "phone": "+49 30 1234567" })),
+    )
+    .await;
     assert_eq!(vendor.status, 201, "{}", vendor.json);
     let vendor_id = vendor.json["data"]["id"].as_str().expect("id").to_string();
     let second = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s1, "name": "Other" }))).await;
     assert_error(&second, 409, "VENDOR_EXISTS");
-    let same_email = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s2, "name": "Copy", "email": email.to_uppercase() }))).await;
+    let same_email = call(
+        "POST",
+        "/api/v1/vendors",
+        Some(&alice),
+        Some(json!({ "sessionId": s2, "name": "Copy", "email": email.to_uppercase() })),
+    )
+    .await;
     assert_error(&same_email, 409, "VENDOR_EMAIL_TAKEN");
     let found = call("GET", &format!("/api/v1/vendors?sessionId={s1}"), Some(&alice), None).await;
     assert_eq!(found.json["data"]["id"], vendor_id.as_str());
-    assert_error(&call("GET", &format!("/api/v1/vendors?sessionId={s2}"), Some(&alice), None).await, 404, "VENDOR_NOT_FOUND");
+    assert_error(
+        &call("GET", &format!("/api/v1/vendors?sessionId={s2}"), Some(&alice), None).await,
+        404,
+        "VENDOR_NOT_FOUND",
+    );
     let vendor_path = format!("/api/v1/vendors/{vendor_id}");
     assert_error(&call("GET", &vendor_path, Some(&bob), None).await, 404, "VENDOR_NOT_FOUND");
-    assert_error(&call("POST", "/api/v1/vendors", Some(&bob), Some(json!({ "sessionId": s2, "name": "Bob's" }))).await, 404, "SESSION_NOT_FOUND");
+    assert_error(
+        &call("POST", "/api/v1/vendors", Some(&bob), Some(json!({ "sessionId": s2, "name": "Bob's" }))).await,
+        404,
+        "SESSION_NOT_FOUND",
+    );
     assert_eq!(call("GET", &vendor_path, Some(&admin), None).await.status, 200);
     let moved = call("PUT", &vendor_path, Some(&alice), Some(json!({ "sessionId": s2, "name": "Acme" }))).await;
     assert_error(&moved, 400, "VALIDATION_FAILED");
@@ -237,8 +330,18 @@ async fn vendors_and_sellers_follow_the_unique_rules() {
 
     assert_error(&call("DELETE", &vendor_path, Some(&bob), None).await, 404, "VENDOR_NOT_FOUND");
     assert_eq!(call("DELETE", &vendor_path, Some(&alice), None).await.status, 200);
-    assert_error(&call("GET", &format!("/api/v1/vendors?sessionId={s1}"), Some(&alice), None).await, 404, "VENDOR_NOT_FOUND");
-    let again = call("POST", "/api/v1/vendors", Some(&alice), Some(json!({ "sessionId": s1, "name": "Acme again", "email": email }))).await;
+    assert_error(
+        &call("GET", &format!("/api/v1/vendors?sessionId={s1}"), Some(&alice), None).await,
+        404,
+        "VENDOR_NOT_FOUND",
+    );
+    let again = call(
+        "POST",
+        "/api/v1/vendors",
+        Some(&alice),
+        Some(json!({ "sessionId": s1, "name": "Acme again", "email": email })),
+    )
+    .await;
     assert_eq!(again.status, 201, "a session without a vendor takes a new one: {}", again.json);
     let vendor_path = format!("/api/v1/vendors/{}", again.json["data"]["id"].as_str().expect("id"));
 
@@ -248,21 +351,49 @@ async fn vendors_and_sellers_follow_the_unique_rules() {
         let r = call("POST", "/api/v1/sellers", Some(&alice), Some(offer(name, product, cents))).await;
         assert_eq!(r.status, 201, "{}", r.json);
     }
-    assert_error(&call("POST", "/api/v1/sellers", Some(&alice), Some(offer("Ann", "Tea", 500))).await, 409, "SELLER_PRODUCT_EXISTS");
+    assert_error(
+        &call("POST", "/api/v1/sellers", Some(&alice), Some(offer("Ann", "Tea", 500))).await,
+        409,
+        "SELLER_PRODUCT_EXISTS",
+    );
     let page = call("GET", &format!("/api/v1/sellers?sessionId={s1}&limit=2"), Some(&alice), None).await;
     let names = |r: &Reply| -> Vec<String> {
-        r.json["data"]["items"].as_array().expect("items").iter().map(|s| format!("{}/{}", s["name"].as_str().unwrap_or_default(), s["product"].as_str().unwrap_or_default())).collect()
+        r.json["data"]["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| {
+                format!("{}/{}", s["name"].as_str().unwrap_or_default(), s["product"].as_str().unwrap_or_default())
+            })
+            .collect()
     };
     assert_eq!(names(&page), ["Ann/Tea", "Ann/Coffee"]);
     let cursor = page.json["data"]["nextCursor"].as_str().expect("more").to_string();
-    let rest = call("GET", &format!("/api/v1/sellers?sessionId={s1}&limit=2&cursor={cursor}"), Some(&alice), None).await;
+    let rest =
+        call("GET", &format!("/api/v1/sellers?sessionId={s1}&limit=2&cursor={cursor}"), Some(&alice), None).await;
     assert_eq!(names(&rest), ["Ben/Tea"]);
-    assert_error(&call("GET", &format!("/api/v1/sellers?sessionId={s1}"), Some(&bob), None).await, 404, "SESSION_NOT_FOUND");
+    assert_error(
+        &call("GET", &format!("/api/v1/sellers?sessionId={s1}"), Some(&bob), None).await,
+        404,
+        "SESSION_NOT_FOUND",
+    );
     let seller_id = page.json["data"]["items"][1]["id"].as_str().expect("id").to_string();
     let seller_path = format!("/api/v1/sellers/{seller_id}");
-    let clash = call("PUT", &seller_path, Some(&alice), Some(json!({ "name": "Ann", "product": "Tea", "priceCents": 1, "currency": "EUR" }))).await;
+    let clash = call(
+        "PUT",
+        &seller_path,
+        Some(&alice),
+        Some(json!({ "name": "Ann", "product": "Tea", "priceCents": 1, "currency": "EUR" })),
+    )
+    .await;
     assert_error(&clash, 409, "SELLER_PRODUCT_EXISTS");
-    let repriced = call("PUT", &seller_path, Some(&alice), Some(json!({ "name": "Ann", "product": "Coffee", "priceCents": 350, "currency": "EUR" }))).await;
+    let repriced = call(
+        "PUT",
+        &seller_path,
+        Some(&alice),
+        Some(json!({ "name": "Ann", "product": "Coffee", "priceCents": 350, "currency": "EUR" })),
+    )
+    .await;
     assert_eq!((repriced.status, &repriced.json["data"]["priceCents"]), (200, &json!(350)), "{}", repriced.json);
     assert_error(&call("DELETE", &seller_path, Some(&bob), None).await, 404, "SELLER_NOT_FOUND");
     assert_eq!(call("DELETE", &seller_path, Some(&alice), None).await.status, 200);
@@ -284,8 +415,14 @@ async fn vendors_and_sellers_follow_the_unique_rules() {
         (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": -5, "currency": "EUR" }), "priceCents"),
         (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 1.5, "currency": "EUR" }), "priceCents"),
         (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 5, "currency": "euro" }), "currency"),
-        (json!({ "sessionId": s2, "name": "A", "product": "x".repeat(201), "priceCents": 5, "currency": "EUR" }), "product"),
-        (json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 5, "currency": "EUR", "stock": 3 }), "stock"),
+        (
+            json!({ "sessionId": s2, "name": "A", "product": "x".repeat(201), "priceCents": 5, "currency": "EUR" }),
+            "product",
+        ),
+        (
+            json!({ "sessionId": s2, "name": "A", "product": "P", "priceCents": 5, "currency": "EUR", "stock": 3 }),
+            "stock",
+        ),
     ];
     for (body, field) in bad_sellers {
         let r = call("POST", "/api/v1/sellers", Some(&alice), Some(body.clone())).await;
@@ -319,7 +456,9 @@ async fn users_manage_themselves_and_admins_manage_everyone() {
     let email = format!("{}@example.com", unique("alice"));
     let updated = call("PUT", &me, Some(&alice), Some(json!({ "email": email }))).await;
     assert_eq!((updated.status, &updated.json["data"]["email"]), (200, &json!(email)), "{}", updated.json);
-    let taken = call("PUT", &format!("/api/v1/users/{bob_id}"), Some(&bob), Some(json!({ "email": email.to_uppercase() }))).await;
+    let taken =
+        call("PUT", &format!("/api/v1/users/{bob_id}"), Some(&bob), Some(json!({ "email": email.to_uppercase() })))
+            .await;
     assert_error(&taken, 409, "EMAIL_TAKEN");
 
     // Admin-only operations.
@@ -328,9 +467,14 @@ async fn users_manage_themselves_and_admins_manage_everyone() {
     assert_error(&call("DELETE", &format!("/api/v1/users/{bob_id}"), Some(&alice), None).await, 403, "FORBIDDEN");
     let listed = call("GET", "/api/v1/users?limit=100", Some(&admin), None).await;
     assert_eq!(listed.status, 200, "{}", listed.json);
-    let promoted = call("PUT", &format!("/api/v1/users/{bob_id}"), Some(&admin), Some(json!({ "role": "admin" }))).await;
+    let promoted =
+        call("PUT", &format!("/api/v1/users/{bob_id}"), Some(&admin), Some(json!({ "role": "admin" }))).await;
     assert_eq!(promoted.json["data"]["role"], "admin");
-    assert_error(&call("DELETE", &format!("/api/v1/users/{admin_id}"), Some(&admin), None).await, 409, "CANNOT_DELETE_SELF");
+    assert_error(
+        &call("DELETE", &format!("/api/v1/users/{admin_id}"), Some(&admin), None).await,
+        409,
+        "CANNOT_DELETE_SELF",
+    );
     assert_eq!(call("DELETE", &me, Some(&admin), None).await.status, 200);
     assert_error(&call("GET", &me, Some(&admin), None).await, 404, "USER_NOT_FOUND");
 
@@ -354,7 +498,8 @@ async fn users_manage_themselves_and_admins_manage_everyone() {
 #[tokio::test]
 async fn the_rate_limit_refuses_then_reopens() {
     let alice = user(false).await;
-    let mut function = run_function("chat-sessions-list", &[("RATE_LIMIT_MAX", "3"), ("RATE_LIMIT_WINDOW", "3000")]).await;
+    let mut function =
+        run_function("chat-sessions-list", &[("RATE_LIMIT_MAX", "3"), ("RATE_LIMIT_WINDOW", "3000")]).await;
     let request = HttpRequest::get("/api/v1/sessions").header("authorization", &format!("Bearer {alice}"));
     let mut limited = None;
     for _ in 0..8 {
@@ -404,7 +549,10 @@ async fn cors_answers_the_configured_origin_only() {
         req.send()
     };
     let answer = get(&allowed, Some(&alice)).await.expect("gateway");
-    assert_eq!((answer.status().as_u16(), &answer.headers()["access-control-allow-origin"]), (200, &allowed.parse::<reqwest::header::HeaderValue>().unwrap()));
+    assert_eq!(
+        (answer.status().as_u16(), &answer.headers()["access-control-allow-origin"]),
+        (200, &allowed.parse::<reqwest::header::HeaderValue>().unwrap())
+    );
     let error = get(&allowed, None).await.expect("gateway");
     assert_eq!(error.status().as_u16(), 401);
     assert_eq!(error.headers()["access-control-allow-origin"], allowed.as_str(), "errors are readable by the page too");
@@ -428,7 +576,13 @@ async fn every_write_route_names_the_field_of_each_mistake() {
     let routes: Vec<(&str, String, Value, &str, Option<&str>)> = vec![
         ("POST", "/api/v1/sessions".into(), json!({ "title": "t" }), "title", Some("title")),
         ("PUT", format!("/api/v1/sessions/{any}"), json!({ "title": "t" }), "title", Some("title")),
-        ("POST", "/api/v1/messages".into(), json!({ "sessionId": sid, "kind": "text", "text": "hi" }), "text", Some("sessionId")),
+        (
+            "POST",
+            "/api/v1/messages".into(),
+            json!({ "sessionId": sid, "kind": "text", "text": "hi" }),
+            "text",
+            Some("sessionId"),
+        ),
         ("PUT", format!("/api/v1/messages/{any}"), json!({ "text": "hi" }), "text", Some("text")),
         ("POST", "/api/v1/vendors".into(), json!({ "sessionId": sid, "name": "V" }), "name", Some("name")),
         ("PUT", format!("/api/v1/vendors/{any}"), json!({ "name": "V" }), "name", Some("name")),
@@ -467,7 +621,11 @@ async fn every_write_route_names_the_field_of_each_mistake() {
         for (what, body, field) in cases {
             let reply = call(method, &path, Some(&alice), Some(body)).await;
             assert_error(&reply, 400, "VALIDATION_FAILED");
-            assert!(reply.json["errors"][&field].as_array().is_some_and(|m| !m.is_empty()), "{method} {path} {what}: {}", reply.json);
+            assert!(
+                reply.json["errors"][&field].as_array().is_some_and(|m| !m.is_empty()),
+                "{method} {path} {what}: {}",
+                reply.json
+            );
         }
     }
 }
@@ -484,7 +642,9 @@ async fn cursors_with_impossible_timestamps_are_refused() {
     let any = uuid::Uuid::now_v7();
     for micros in ["-300000000000000000", "-1", "253402300800000000", "8000000000000000000"] {
         let cursor = format!("{micros}_{any}");
-        for path in [format!("/api/v1/sessions?cursor={cursor}"), format!("/api/v1/sellers?sessionId={sid}&cursor={cursor}")] {
+        for path in
+            [format!("/api/v1/sessions?cursor={cursor}"), format!("/api/v1/sellers?sessionId={sid}&cursor={cursor}")]
+        {
             assert_error(&call("GET", &path, Some(&alice), None).await, 400, "INVALID_CURSOR");
         }
     }
@@ -513,9 +673,19 @@ async fn tokens_of_deleted_users_cannot_create() {
 
     // Deleted in the database: an admin may write into anyone's session, but not as nobody.
     postgres().await.execute("DELETE FROM users WHERE id = $1", &[&admin_id]).await.expect("delete admin");
-    let message = call("POST", "/api/v1/messages", Some(&admin), Some(json!({ "sessionId": bobs, "kind": "text", "text": "boo" }))).await;
+    let message = call(
+        "POST",
+        "/api/v1/messages",
+        Some(&admin),
+        Some(json!({ "sessionId": bobs, "kind": "text", "text": "boo" })),
+    )
+    .await;
     assert_error(&message, 401, "INVALID_TOKEN");
-    assert_error(&call("POST", "/api/v1/sessions", Some(&admin), Some(json!({ "title": "ghost" }))).await, 401, "INVALID_TOKEN");
+    assert_error(
+        &call("POST", "/api/v1/sessions", Some(&admin), Some(json!({ "title": "ghost" }))).await,
+        401,
+        "INVALID_TOKEN",
+    );
     let listed = call("GET", &format!("/api/v1/messages?sessionId={bobs}"), Some(&bob), None).await;
     assert_eq!(listed.json["data"]["items"].as_array().map(Vec::len), Some(0), "nothing was written: {}", listed.json);
 }

@@ -34,7 +34,8 @@ async fn dependencies_go_down_and_come_back() {
     // on a new one), not fail with a broken pipe. Ending sessions is an `update_many`, which the
     // driver's own retryable writes never retry.
     let user_id = create_user(&format!("{username}-s"), PASSWORD).await;
-    let token = post_json("/api/auth/login", &json!({ "username": format!("{username}-s"), "password": PASSWORD })).await;
+    let token =
+        post_json("/api/auth/login", &json!({ "username": format!("{username}-s"), "password": PASSWORD })).await;
     let end_sessions = runtime_api::apigw::HttpRequest::new("DELETE", &format!("/api/sessions/{user_id}"))
         .route("/api/sessions/{userId}")
         .header("authorization", &format!("Bearer {}", token.json["token"].as_str().expect("token")));
@@ -68,7 +69,12 @@ async fn dependencies_go_down_and_come_back() {
     assert_eq!((lc.status, lc.code()), (404, "NO_CONNECTION"), "{:?}", lc.json);
     signal("-CONT");
     let ended = sessions_end.http(&end_sessions, Duration::from_secs(30)).await.expect("sessions-end answers");
-    assert_eq!(ended.status, 200, "the first request after MongoDB's restart, on a connection pooled before it: {}", ended.text());
+    assert_eq!(
+        ended.status,
+        200,
+        "the first request after MongoDB's restart, on a connection pooled before it: {}",
+        ended.text()
+    );
 
     // --- PostgreSQL down
     stack_ctl("stop", "postgres").await;

@@ -16,8 +16,9 @@
 
 use integration_tests::*;
 use serde_json::{Value, json};
+use shared::adapters::postgres::tenants::provision;
+use shared::domain::tenants::NewTenant;
 use shared::domain::tenants::TenantId;
-use shared::adapters::tenant_records::{NewTenant, provision};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -78,18 +79,11 @@ impl Traffic {
     fn record(&self, writer: Writer, status: u16, code: &str, body: &Value, allowed_401: bool) {
         let phase = *self.phase.lock().expect("phase");
         let mut log = self.log.lock().expect("log");
-        log.seen.push(Seen {
-            at: Instant::now(),
-            phase,
-            writer,
-            status,
-            code: code.to_string(),
-        });
+        log.seen.push(Seen { at: Instant::now(), phase, writer, status, code: code.to_string() });
         let clear_503 = status == 503 && !code.is_empty();
         let relogin = allowed_401 && status == 401;
         if !(200..300).contains(&status) && !clear_503 && !relogin {
-            log.violations
-                .push(format!("{phase}: {writer:?} answered {status} {body}"));
+            log.violations.push(format!("{phase}: {writer:?} answered {status} {body}"));
         }
     }
 }
@@ -100,10 +94,7 @@ async fn try_send(req: reqwest::RequestBuilder) -> (u16, Value) {
         Ok(resp) => {
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
-            (
-                status,
-                serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            )
+            (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
         }
         Err(e) => (0, Value::String(format!("transport error: {e}"))),
     }
@@ -116,16 +107,10 @@ async fn login(username: &str) -> Option<String> {
             .json(&json!({ "username": username, "password": PASSWORD })),
     )
     .await;
-    (status == 200)
-        .then(|| body["token"].as_str().map(str::to_string))
-        .flatten()
+    (status == 200).then(|| body["token"].as_str().map(str::to_string)).flatten()
 }
 
-fn start_traffic(
-    tenant: String,
-    member: String,
-    token: String,
-) -> (Traffic, Vec<tokio::task::JoinHandle<()>>) {
+fn start_traffic(tenant: String, member: String, token: String) -> (Traffic, Vec<tokio::task::JoinHandle<()>>) {
     let traffic = Traffic {
         log: Arc::default(),
         phase: Arc::new(Mutex::new("0 baseline")),
@@ -143,7 +128,8 @@ fn start_traffic(
                 continue;
             }
             let username = unique("traffic");
-            let body = json!({ "username": username, "password": PASSWORD, "email": format!("{username}@example.com") });
+            let body =
+                json!({ "username": username, "password": PASSWORD, "email": format!("{username}@example.com") });
             let (status, reply) = try_send(http().post(format!("{}/api/auth/register", gateway())).json(&body)).await;
             t.record(Writer::Register, status, reply["code"].as_str().unwrap_or_default(), &reply, false);
             if status == 201 {
@@ -172,13 +158,7 @@ fn start_traffic(
                 .header("x-tenant-id", &tenant)
                 .json(&json!({ "data": { "n": n, "writer": "faults_under_traffic" } }));
             let (status, reply) = try_send(req).await;
-            t.record(
-                Writer::TenantRecord,
-                status,
-                reply["code"].as_str().unwrap_or_default(),
-                &reply,
-                true,
-            );
+            t.record(Writer::TenantRecord, status, reply["code"].as_str().unwrap_or_default(), &reply, true);
             if status == 201 {
                 if let Some(id) = reply["id"].as_str().and_then(|id| id.parse().ok()) {
                     t.log.lock().expect("log").records.push(id);
@@ -193,18 +173,9 @@ fn start_traffic(
     let t = traffic.clone_handles();
     tasks.push(tokio::spawn(async move {
         while !t.stop.load(Ordering::Relaxed) {
-            let req = http()
-                .post(format!("{}/images", gateway()))
-                .header("content-type", "image/png")
-                .body(PNG);
+            let req = http().post(format!("{}/images", gateway())).header("content-type", "image/png").body(PNG);
             let (status, reply) = try_send(req).await;
-            t.record(
-                Writer::ImageUpload,
-                status,
-                reply["code"].as_str().unwrap_or_default(),
-                &reply,
-                false,
-            );
+            t.record(Writer::ImageUpload, status, reply["code"].as_str().unwrap_or_default(), &reply, false);
             if status == 201
                 && let Some(url) = reply["url"].as_str()
             {
@@ -233,9 +204,7 @@ async fn queue_depth(queue_url_var: &str) -> i64 {
         .get_queue_attributes()
         .queue_url(env(queue_url_var))
         .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(
-            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        )
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
         .send()
         .await
         .expect("queue attributes");
@@ -250,14 +219,9 @@ async fn audited_once(usernames: &[String]) -> Result<(), String> {
     let mut cursor = audit.find(filter).await.map_err(|e| e.to_string())?;
     while cursor.advance().await.map_err(|e| e.to_string())? {
         let doc = cursor.deserialize_current().map_err(|e| e.to_string())?;
-        *counts
-            .entry(doc.get_str("username").unwrap_or_default().to_string())
-            .or_default() += 1;
+        *counts.entry(doc.get_str("username").unwrap_or_default().to_string()).or_default() += 1;
     }
-    let missing: Vec<_> = usernames
-        .iter()
-        .filter(|u| !counts.contains_key(*u))
-        .collect();
+    let missing: Vec<_> = usernames.iter().filter(|u| !counts.contains_key(*u)).collect();
     let doubled: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     if missing.is_empty() && doubled.is_empty() {
         Ok(())
@@ -274,11 +238,7 @@ async fn audited_once(usernames: &[String]) -> Result<(), String> {
 async fn wait_all_audited(usernames: &[String]) {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        invoke(
-            "outbox-relay",
-            &json!({ "source": "aws.events", "detail-type": "Scheduled Event" }),
-        )
-        .await;
+        invoke("outbox-relay", &json!({ "source": "aws.events", "detail-type": "Scheduled Event" })).await;
         match audited_once(usernames).await {
             Ok(()) => return,
             Err(e) if Instant::now() >= deadline => panic!("accepted registrations were lost: {e}"),
@@ -308,10 +268,7 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
     let id = create_user(&member, PASSWORD).await;
     postgres()
         .await
-        .execute(
-            "UPDATE users SET tenant_id = $2 WHERE id = $1",
-            &[&id, &tenant],
-        )
+        .execute("UPDATE users SET tenant_id = $2 WHERE id = $1", &[&id, &tenant])
         .await
         .expect("join tenant");
     let token = login(&member).await.expect("member logs in");
@@ -319,10 +276,7 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
     let baseline_start = Instant::now();
     let (traffic, tasks) = start_traffic(tenant.clone(), member.clone(), token);
     for writer in [Writer::Register, Writer::TenantRecord, Writer::ImageUpload] {
-        let works = eventually(RECOVERY, || async {
-            traffic.first_success_after(writer, baseline_start)
-        })
-        .await;
+        let works = eventually(RECOVERY, || async { traffic.first_success_after(writer, baseline_start) }).await;
         assert!(
             works.is_some(),
             "{writer:?} works before any fault: {:?}",
@@ -332,25 +286,10 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
 
     let mut recoveries = Vec::new();
     for (component, phase, back_phase, writers) in [
-        (
-            "postgres",
-            "1 postgres down",
-            "1 postgres back",
-            vec![Writer::Register, Writer::TenantRecord],
-        ),
+        ("postgres", "1 postgres down", "1 postgres back", vec![Writer::Register, Writer::TenantRecord]),
         ("mongo", "2 mongo down", "2 mongo back", vec![]),
-        (
-            "s3",
-            "3 s3 store down",
-            "3 s3 store back",
-            vec![Writer::ImageUpload],
-        ),
-        (
-            "aws",
-            "4 aws emulator down",
-            "4 aws emulator back",
-            vec![Writer::Register, Writer::TenantRecord],
-        ),
+        ("s3", "3 s3 store down", "3 s3 store back", vec![Writer::ImageUpload]),
+        ("aws", "4 aws emulator down", "4 aws emulator back", vec![Writer::Register, Writer::TenantRecord]),
     ] {
         if component == "aws" {
             // The emulator's queues live in memory: drain them before it stops (see the header).
@@ -366,25 +305,17 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
         let back = Instant::now();
         traffic.set_phase(back_phase);
         for writer in writers {
-            let recovered = eventually(RECOVERY, || async {
-                traffic.first_success_after(writer, back)
-            })
-            .await;
-            let recovered = recovered.unwrap_or_else(|| {
-                panic!("{writer:?} did not recover within {RECOVERY:?} after {component} returned")
-            });
-            recoveries.push(format!(
-                "{component}: {writer:?} succeeded {:.1} s after the restart",
-                recovered.as_secs_f64()
-            ));
+            let recovered = eventually(RECOVERY, || async { traffic.first_success_after(writer, back) }).await;
+            let recovered = recovered
+                .unwrap_or_else(|| panic!("{writer:?} did not recover within {RECOVERY:?} after {component} returned"));
+            recoveries
+                .push(format!("{component}: {writer:?} succeeded {:.1} s after the restart", recovered.as_secs_f64()));
         }
         // Each phase must have exercised its outage: a refusal from the functions that need the
         // dependency; with SQS down, registrations still accepted (their events wait in the outbox).
         let log = traffic.log.lock().expect("log");
         let in_phase = |writer: Writer, status: u16| {
-            log.seen
-                .iter()
-                .any(|s| s.phase == phase && s.writer == writer && s.status == status)
+            log.seen.iter().any(|s| s.phase == phase && s.writer == writer && s.status == status)
         };
         let seen: Vec<String> = log
             .seen
@@ -398,14 +329,10 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
                 in_phase(Writer::Register, 503) && in_phase(Writer::TenantRecord, 503),
                 "{phase}: no 503 seen: {seen}"
             ),
-            "s3" => assert!(
-                in_phase(Writer::ImageUpload, 503),
-                "{phase}: no 503 seen: {seen}"
-            ),
-            "aws" => assert!(
-                in_phase(Writer::Register, 201),
-                "{phase}: no registration accepted while SQS was down: {seen}"
-            ),
+            "s3" => assert!(in_phase(Writer::ImageUpload, 503), "{phase}: no 503 seen: {seen}"),
+            "aws" => {
+                assert!(in_phase(Writer::Register, 201), "{phase}: no registration accepted while SQS was down: {seen}")
+            }
             _ => {}
         }
     }
@@ -420,16 +347,8 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
     // The table for docs/robustness.md: answers per phase and writer.
     let mut table: BTreeMap<(&str, Writer), BTreeMap<String, u32>> = BTreeMap::new();
     for s in &log.seen {
-        let key = if s.code.is_empty() {
-            s.status.to_string()
-        } else {
-            format!("{} {}", s.status, s.code)
-        };
-        *table
-            .entry((s.phase, s.writer))
-            .or_default()
-            .entry(key)
-            .or_default() += 1;
+        let key = if s.code.is_empty() { s.status.to_string() } else { format!("{} {}", s.status, s.code) };
+        *table.entry((s.phase, s.writer)).or_default().entry(key).or_default() += 1;
     }
     eprintln!("| phase | writer | answers |\n|---|---|---|");
     for ((phase, writer), answers) in &table {
@@ -454,24 +373,14 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
     // --- Nothing accepted is lost.
     let pg = postgres().await;
     let users: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM users WHERE username = ANY($1)",
-            &[&log.registered],
-        )
+        .query_one("SELECT count(*) FROM users WHERE username = ANY($1)", &[&log.registered])
         .await
         .expect("count users")
         .get(0);
-    assert_eq!(
-        users as usize,
-        log.registered.len(),
-        "every accepted registration is stored"
-    );
+    assert_eq!(users as usize, log.registered.len(), "every accepted registration is stored");
     wait_all_audited(&log.registered).await;
     let outboxed: i64 = pg
-        .query_one(
-            "SELECT count(*) FROM outbox WHERE payload->'data'->>'username' = ANY($1)",
-            &[&log.registered],
-        )
+        .query_one("SELECT count(*) FROM outbox WHERE payload->'data'->>'username' = ANY($1)", &[&log.registered])
         .await
         .expect("count outbox")
         .get(0);
@@ -481,26 +390,15 @@ async fn accepted_writes_survive_every_outage_under_traffic() {
     })
     .await;
     assert!(drained.is_some(), "user-events is drained");
-    assert_eq!(
-        queue_depth("USER_EVENTS_DLQ_URL").await,
-        0,
-        "no accepted event ended in the DLQ"
-    );
+    assert_eq!(queue_depth("USER_EVENTS_DLQ_URL").await, 0, "no accepted event ended in the DLQ");
 
     let schema = TenantId::parse(&tenant).expect("tenant id").schema();
     let stored: i64 = pg
-        .query_one(
-            &format!("SELECT count(*) FROM {schema}.records WHERE id = ANY($1)"),
-            &[&log.records],
-        )
+        .query_one(&format!("SELECT count(*) FROM {schema}.records WHERE id = ANY($1)"), &[&log.records])
         .await
         .expect("count records")
         .get(0);
-    assert_eq!(
-        stored as usize,
-        log.records.len(),
-        "every accepted tenant record is stored"
-    );
+    assert_eq!(stored as usize, log.records.len(), "every accepted tenant record is stored");
 
     for url in &log.images {
         let (status, _) = try_send(http().get(url)).await;

@@ -111,9 +111,10 @@ async fn health_reports_every_dependency() {
 
 #[tokio::test]
 async fn sample_events_work_through_the_invoke_api() {
-    let event: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/session-recorder.json")).unwrap())
-            .unwrap();
+    let event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/session-recorder.json")).unwrap(),
+    )
+    .unwrap();
     let r = invoke("session-recorder", &event).await;
     assert_eq!(r.status, 200, "{:?}", r.json);
     assert_eq!(r.json["batchItemFailures"], json!([]), "{:?}", r.json);
@@ -137,8 +138,16 @@ async fn a_poison_message_ends_in_the_dlq_and_its_batch_mates_are_not_redelivere
         "source": "integration-test", "data": { "userId": user_id, "username": username }
     });
     let entries = [
-        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id("poison").message_body(format!("{{\"not\": \"an envelope\", \"marker\": \"{marker}\"}}")).build().unwrap(),
-        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id("good").message_body(good.to_string()).build().unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+            .id("poison")
+            .message_body(format!("{{\"not\": \"an envelope\", \"marker\": \"{marker}\"}}"))
+            .build()
+            .unwrap(),
+        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+            .id("good")
+            .message_body(good.to_string())
+            .build()
+            .unwrap(),
     ];
     sqs.send_message_batch().queue_url(&queue).set_entries(Some(entries.to_vec())).send().await.unwrap();
 
@@ -156,7 +165,14 @@ async fn a_poison_message_ends_in_the_dlq_and_its_batch_mates_are_not_redelivere
         let (sqs, dlq, marker, good_id) = (sqs.clone(), dlq.clone(), marker.clone(), good_id.clone());
         let seen = seen_good_in_dlq.clone();
         async move {
-            let out = sqs.receive_message().queue_url(&dlq).max_number_of_messages(10).visibility_timeout(1).send().await.ok()?;
+            let out = sqs
+                .receive_message()
+                .queue_url(&dlq)
+                .max_number_of_messages(10)
+                .visibility_timeout(1)
+                .send()
+                .await
+                .ok()?;
             let mut hit = None;
             for m in out.messages() {
                 let body = m.body().unwrap_or_default();
@@ -173,7 +189,10 @@ async fn a_poison_message_ends_in_the_dlq_and_its_batch_mates_are_not_redelivere
     })
     .await
     .expect("the poison message reached the DLQ");
-    assert!(!seen_good_in_dlq.load(std::sync::atomic::Ordering::SeqCst), "the valid batch mate was redelivered until it reached the DLQ");
+    assert!(
+        !seen_good_in_dlq.load(std::sync::atomic::Ordering::SeqCst),
+        "the valid batch mate was redelivered until it reached the DLQ"
+    );
 
     // Exactly one session for the valid event, whatever the retries of its batch mate.
     let count = mongo_sessions().await.count_documents(mongodb::bson::doc! { "loginEventId": &good_id }).await.unwrap();

@@ -106,7 +106,8 @@ async fn v1_sessions_rotate_refresh_tokens_and_reuse_revokes_the_family() {
     assert_eq!(login.status, 200, "{:?}", login.json);
     assert_eq!(login.json["status"], "success");
     let data = &login.json["data"];
-    let (access1, refresh1) = (data["accessToken"].as_str().unwrap().to_string(), data["refreshToken"].as_str().unwrap().to_string());
+    let (access1, refresh1) =
+        (data["accessToken"].as_str().unwrap().to_string(), data["refreshToken"].as_str().unwrap().to_string());
     let session_id = data["session"]["id"].as_str().unwrap().to_string();
     assert_eq!(data["session"]["userAgent"], "chat-client/2.1");
 
@@ -195,16 +196,33 @@ async fn registration_rejects_duplicates_weak_passwords_and_bad_bodies() {
     assert_eq!((weak.status, weak.code()), (400, "WEAK_PASSWORD"));
     let bad_email = register(&unique("mail"), "nope", PASSWORD).await;
     assert_eq!((bad_email.status, bad_email.code()), (400, "VALIDATION_FAILED"));
-    let huge = post_json("/api/auth/register", &json!({ "username": "x", "email": "y", "password": "z".repeat(10_000) })).await;
+    let huge =
+        post_json("/api/auth/register", &json!({ "username": "x", "email": "y", "password": "z".repeat(10_000) }))
+            .await;
     assert_eq!((huge.status, huge.code()), (413, "PAYLOAD_TOO_LARGE"));
-    let broken = send(http().post(format!("{}/api/auth/register", gateway())).header("content-type", "application/json").body("{\"username\":")).await;
+    let broken = send(
+        http()
+            .post(format!("{}/api/auth/register", gateway()))
+            .header("content-type", "application/json")
+            .body("{\"username\":"),
+    )
+    .await;
     assert_eq!((broken.status, broken.code()), (400, "INVALID_JSON"));
-    let extra = post_json("/api/auth/register", &json!({ "username": unique("x"), "email": "e@example.com", "password": PASSWORD, "role": "admin" })).await;
+    let extra = post_json(
+        "/api/auth/register",
+        &json!({ "username": unique("x"), "email": "e@example.com", "password": PASSWORD, "role": "admin" }),
+    )
+    .await;
     assert_eq!((extra.status, extra.code()), (400, "VALIDATION_FAILED"), "no mass assignment of role");
 }
 
 fn forge(claims: &Value, secret: &str) -> String {
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).unwrap()
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -220,7 +238,15 @@ async fn hostile_tokens_are_refused() {
         ("expired", forge(&claims(now - 3600, &env("JWT_AUDIENCE")), &secret), "TOKEN_EXPIRED"),
         ("wrong audience", forge(&claims(now + 3600, "someone-else"), &secret), "INVALID_TOKEN"),
         ("wrong key", forge(&claims(now + 3600, &env("JWT_AUDIENCE")), &"k".repeat(40)), "INVALID_TOKEN"),
-        ("alg none", format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(now + 3600, &env("JWT_AUDIENCE")))), "INVALID_TOKEN"),
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(&json!({"alg": "none", "typ": "JWT"})),
+                b64(&claims(now + 3600, &env("JWT_AUDIENCE")))
+            ),
+            "INVALID_TOKEN",
+        ),
         // Correctly signed but never issued (not in the token store): refused too.
         ("never issued", forge(&claims(now + 3600, &env("JWT_AUDIENCE")), &secret), "TOKEN_REVOKED"),
         ("garbage", "a.b.c".to_string(), "INVALID_TOKEN"),
@@ -238,12 +264,24 @@ async fn hostile_tokens_are_refused() {
 
 #[tokio::test]
 async fn introspection_requires_client_authentication() {
-    let anonymous = send(http().post(format!("{}/auth/introspect", gateway())).header("content-type", "application/x-www-form-urlencoded").body("token=x")).await;
+    let anonymous = send(
+        http()
+            .post(format!("{}/auth/introspect", gateway()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("token=x"),
+    )
+    .await;
     assert_eq!((anonymous.status, anonymous.code()), (401, "INVALID_CLIENT"));
     let wrong = send(
         http()
             .post(format!("{}/auth/introspect", gateway()))
-            .header("authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("tenant-service:wrong-secret-123456")))
+            .header(
+                "authorization",
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode("tenant-service:wrong-secret-123456")
+                ),
+            )
             .header("content-type", "application/x-www-form-urlencoded")
             .body("token=x"),
     )

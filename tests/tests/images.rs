@@ -8,8 +8,8 @@
 //! they run one at a time (`STORE`).
 
 use integration_tests::{env, gateway, http, run_function, stack_ctl};
-use runtime_api::apigw::{HttpRequest, HttpResponse};
 use runtime_api::FunctionProcess;
+use runtime_api::apigw::{HttpRequest, HttpResponse};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -88,7 +88,8 @@ impl ImagesApi {
         let mut keys = BTreeSet::new();
         let mut token: Option<String> = None;
         loop {
-            let page = s3.list_objects_v2().bucket(env("IMAGES_BUCKET")).set_continuation_token(token.take()).send().await;
+            let page =
+                s3.list_objects_v2().bucket(env("IMAGES_BUCKET")).set_continuation_token(token.take()).send().await;
             let page = page.expect("list the bucket");
             keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
             match page.next_continuation_token() {
@@ -185,7 +186,8 @@ async fn round_trip(store: Store) {
     // Newest first: the four uploads lead the listing, most recent on top.
     let listing = api.list("?limit=4").await;
     assert_eq!(listing.status, 200, "{}", listing.json);
-    let listed: Vec<&str> = listing.json["images"].as_array().expect("images").iter().filter_map(|i| i["key"].as_str()).collect();
+    let listed: Vec<&str> =
+        listing.json["images"].as_array().expect("images").iter().filter_map(|i| i["key"].as_str()).collect();
     let uploaded: Vec<&str> = [&webp, &gif, &raw, &form].iter().filter_map(|a| a.json["key"].as_str()).collect();
     assert_eq!(listed, uploaded);
     assert_eq!(listing.json["images"][3]["url"], form.json["url"]);
@@ -196,7 +198,9 @@ async fn round_trip(store: Store) {
     let next = api.list(&format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(next.json["images"][0]["key"], raw.json["key"]);
 
-    for (answer, bytes, content_type) in [(&form, PNG, "image/png"), (&raw, JPEG, "image/jpeg"), (&webp, WEBP, "image/webp")] {
+    for (answer, bytes, content_type) in
+        [(&form, PNG, "image/png"), (&raw, JPEG, "image/jpeg"), (&webp, WEBP, "image/webp")]
+    {
         let (status, ct, got) = fetch_anonymously(answer.json["url"].as_str().expect("url")).await;
         assert_eq!((status, ct.as_str()), (200, content_type), "{store:?} public URL");
         assert_eq!(got, bytes, "{store:?} the public URL serves the uploaded bytes");
@@ -258,7 +262,12 @@ async fn presigned_upload(store: Store) {
     // A presigned upload whose bytes are not what was declared is refused and removed.
     let html = b"<html><body>not a picture</body></html>";
     let liar = api
-        .call("images-presign", "/images/uploads", &json_header, presign(json!({ "contentType": "image/png", "size": html.len() })))
+        .call(
+            "images-presign",
+            "/images/uploads",
+            &json_header,
+            presign(json!({ "contentType": "image/png", "size": html.len() })),
+        )
         .await;
     let liar_id = liar.json["uploadId"].as_str().expect("uploadId").to_string();
     let mut put = http().put(liar.json["url"].as_str().expect("url")).body(html.to_vec());
@@ -283,7 +292,8 @@ async fn presigned_upload(store: Store) {
         let answer = api.call("images-presign", "/images/uploads", &json_header, presign(body.clone())).await;
         assert_eq!((answer.status, answer.code()), (status, code), "{store:?} presign {body}: {}", answer.json);
     }
-    let unknown = api.call("images-complete", "/images/uploads/9999999999999-0123456789abcdef.png/complete", &[], vec![]).await;
+    let unknown =
+        api.call("images-complete", "/images/uploads/9999999999999-0123456789abcdef.png/complete", &[], vec![]).await;
     assert_eq!((unknown.status, unknown.code()), (404, "UPLOAD_NOT_FOUND"));
 }
 
@@ -319,14 +329,25 @@ async fn bad_input(store: Store) {
     let _one_at_a_time = STORE.lock().await;
     let mut api = ImagesApi::new(store).await;
     let before = api.all_keys().await;
-    let max_bytes: usize = std::env::var("IMAGES_MAX_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(4 * 1024 * 1024);
+    let max_bytes: usize =
+        std::env::var("IMAGES_MAX_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(4 * 1024 * 1024);
     let mut oversized = PNG.to_vec();
     oversized.resize(max_bytes + 1, 0);
     let long_name = format!("{}.png", "a".repeat(300));
 
     let cases: Vec<(&str, Answer, u16, &str)> = vec![
-        ("text renamed .png", api.upload_multipart("file", "notes.png", b"just some text, honestly").await, 415, "UNSUPPORTED_IMAGE_TYPE"),
-        ("PDF sent as image/png", api.upload_raw("image/png", "", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n").await, 415, "UNSUPPORTED_IMAGE_TYPE"),
+        (
+            "text renamed .png",
+            api.upload_multipart("file", "notes.png", b"just some text, honestly").await,
+            415,
+            "UNSUPPORTED_IMAGE_TYPE",
+        ),
+        (
+            "PDF sent as image/png",
+            api.upload_raw("image/png", "", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n").await,
+            415,
+            "UNSUPPORTED_IMAGE_TYPE",
+        ),
         ("empty file", api.upload_multipart("file", "empty.png", b"").await, 400, "EMPTY_FILE"),
         ("empty raw body", api.upload_raw("image/png", "", b"").await, 400, "EMPTY_FILE"),
         ("oversized file", api.upload_raw("image/png", "", &oversized).await, 413, "FILE_TOO_LARGE"),
@@ -338,7 +359,13 @@ async fn bad_input(store: Store) {
         ("missing file field", api.upload_multipart("picture", "x.png", PNG).await, 400, "MISSING_FILE_FIELD"),
         (
             "broken multipart",
-            api.call("images-upload", "/images", &[("content-type", "multipart/form-data; boundary=zz")], b"--zz\r\nnot headers".to_vec()).await,
+            api.call(
+                "images-upload",
+                "/images",
+                &[("content-type", "multipart/form-data; boundary=zz")],
+                b"--zz\r\nnot headers".to_vec(),
+            )
+            .await,
             400,
             "INVALID_MULTIPART",
         ),
@@ -348,7 +375,12 @@ async fn bad_input(store: Store) {
             400,
             "INVALID_MULTIPART",
         ),
-        ("HTML body", api.upload_raw("text/html", "", b"<script>alert(1)</script>").await, 415, "UNSUPPORTED_MEDIA_TYPE"),
+        (
+            "HTML body",
+            api.upload_raw("text/html", "", b"<script>alert(1)</script>").await,
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
         ("list limit 0", api.list("?limit=0").await, 400, "INVALID_LIMIT"),
         ("list limit text", api.list("?limit=lots").await, 400, "INVALID_LIMIT"),
         ("list cursor traversal", api.list("?cursor=images/../../secrets").await, 400, "INVALID_CURSOR"),

@@ -17,16 +17,8 @@ async fn no_function_is_reachable_except_through_a_route() {
         ("POST", "/2015-03-31/functions/local-login/invocations"),
     ] {
         let r = send(http().request(method.parse().unwrap(), format!("{}{path}", gateway()))).await;
-        assert_eq!(
-            (r.status, &r.json),
-            (404, &json!({"message": "Not Found"})),
-            "{method} {path}"
-        );
-        let id = r
-            .headers
-            .get("apigw-requestid")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        assert_eq!((r.status, &r.json), (404, &json!({"message": "Not Found"})), "{method} {path}");
+        let id = r.headers.get("apigw-requestid").and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(!id.is_empty(), "{method} {path}: every answer carries apigw-requestid");
     }
 }
@@ -34,17 +26,8 @@ async fn no_function_is_reachable_except_through_a_route() {
 #[tokio::test]
 async fn bodies_over_10_mb_are_refused_by_the_gateway() {
     let body = vec![0x89u8; 10 * 1024 * 1024 + 1];
-    let r = send(
-        http()
-            .post(format!("{}/images", gateway()))
-            .header("content-type", "image/png")
-            .body(body),
-    )
-    .await;
-    assert_eq!(
-        (r.status, &r.json),
-        (413, &json!({"message": "Request Entity Too Large"}))
-    );
+    let r = send(http().post(format!("{}/images", gateway())).header("content-type", "image/png").body(body)).await;
+    assert_eq!((r.status, &r.json), (413, &json!({"message": "Request Entity Too Large"})));
     assert!(r.headers.get("apigw-requestid").is_some());
 }
 
@@ -74,10 +57,7 @@ async fn the_schedule_delivers_what_waits_in_the_outbox() {
     });
     postgres()
         .await
-        .execute(
-            "INSERT INTO outbox (event_id, queue, payload) VALUES ($1, 'user-events', $2)",
-            &[&id, &event],
-        )
+        .execute("INSERT INTO outbox (event_id, queue, payload) VALUES ($1, 'user-events', $2)", &[&id, &event])
         .await
         .expect("an outbox row");
     let audit = mongo_collection("audit").await;
@@ -87,8 +67,5 @@ async fn the_schedule_delivers_what_waits_in_the_outbox() {
         async move { (audit.count_documents(filter).await.ok()? == 1).then_some(()) }
     })
     .await;
-    assert!(
-        delivered.is_some(),
-        "the scheduled outbox-relay delivered the event to user-events and user-audit"
-    );
+    assert!(delivered.is_some(), "the scheduled outbox-relay delivered the event to user-events and user-audit");
 }

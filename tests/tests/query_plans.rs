@@ -39,16 +39,8 @@ struct Statement {
     params: Vec<Box<dyn ToSql + Sync + Send>>,
 }
 
-fn statement(
-    name: &'static str,
-    sql: impl Into<String>,
-    params: Vec<Box<dyn ToSql + Sync + Send>>,
-) -> Statement {
-    Statement {
-        name,
-        sql: sql.into(),
-        params,
-    }
+fn statement(name: &'static str, sql: impl Into<String>, params: Vec<Box<dyn ToSql + Sync + Send>>) -> Statement {
+    Statement { name, sql: sql.into(), params }
 }
 
 /// A node of a plan that reads a table or an index: "Seq Scan" on `table`, "Index Scan" with
@@ -67,11 +59,7 @@ fn scan_nodes(plan: &Value, scans: &mut Vec<ScanNode>) {
     let table = plan["Relation Name"].as_str().map(str::to_string);
     let index = plan["Index Name"].as_str().map(str::to_string);
     if node_type != "ModifyTable" && (table.is_some() || index.is_some()) {
-        scans.push(ScanNode {
-            node_type: node_type.to_string(),
-            table,
-            index,
-        });
+        scans.push(ScanNode { node_type: node_type.to_string(), table, index });
     }
     for child in plan["Plans"].as_array().into_iter().flatten() {
         scan_nodes(child, scans);
@@ -85,49 +73,30 @@ async fn assert_served_by_indexes(statements: Vec<Statement>, search_path: Optio
     let mut failures = Vec::new();
     for statement in &statements {
         let transaction = client.transaction().await.expect("begin");
-        transaction
-            .batch_execute("SET LOCAL enable_seqscan = off")
-            .await
-            .expect("disable sequential scans");
+        transaction.batch_execute("SET LOCAL enable_seqscan = off").await.expect("disable sequential scans");
         if let Some(schema) = search_path {
-            transaction
-                .batch_execute(&format!("SET LOCAL search_path = {schema}"))
-                .await
-                .expect("tenant search_path");
+            transaction.batch_execute(&format!("SET LOCAL search_path = {schema}")).await.expect("tenant search_path");
         }
-        let params: Vec<&(dyn ToSql + Sync)> = statement
-            .params
-            .iter()
-            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-            .collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            statement.params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
         let explained = transaction
             .query_one(&format!("EXPLAIN (FORMAT JSON) {}", statement.sql), &params)
             .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: EXPLAIN failed: {e:?}\n{}",
-                    statement.name, statement.sql
-                )
-            });
+            .unwrap_or_else(|e| panic!("{}: EXPLAIN failed: {e:?}\n{}", statement.name, statement.sql));
         // Nothing ran, but a rollback says so plainly.
         transaction.rollback().await.expect("rollback");
 
         let plan: Value = explained.get(0);
         let mut scans = Vec::new();
         scan_nodes(&plan[0]["Plan"], &mut scans);
-        let seq_scanned: Vec<&str> = scans
-            .iter()
-            .filter(|s| s.node_type == "Seq Scan")
-            .filter_map(|s| s.table.as_deref())
-            .collect();
+        let seq_scanned: Vec<&str> =
+            scans.iter().filter(|s| s.node_type == "Seq Scan").filter_map(|s| s.table.as_deref()).collect();
         // What serves the statement: its indexes, and the tables read without one.
         let served_by: Vec<String> = scans
             .iter()
             .filter_map(|s| match (&s.index, &s.table) {
                 (Some(index), _) => Some(index.clone()),
-                (None, Some(table)) if s.node_type == "Seq Scan" => {
-                    Some(format!("Seq Scan on {table}"))
-                }
+                (None, Some(table)) if s.node_type == "Seq Scan" => Some(format!("Seq Scan on {table}")),
                 _ => None,
             })
             .collect();
@@ -143,13 +112,7 @@ async fn assert_served_by_indexes(statements: Vec<Statement>, search_path: Optio
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} statements:\n\n{}",
-        failures.len(),
-        statements.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} of {} statements:\n\n{}", failures.len(), statements.len(), failures.join("\n\n"));
 }
 
 /// A page of 20 (the routes' default) plus the one row that tells whether there is more.
@@ -230,7 +193,11 @@ async fn auth_outbox_and_directory_statements_use_indexes() {
         ),
         statement("introspect, profile, logout: the token's user exists", users::USER_EXISTS, vec![Box::new(USER_ID)]),
         statement("profile", users::PROFILE, vec![Box::new(USER_ID)]),
-        statement("v1-auth-refresh: find the presented token", refresh::FIND_FOR_ROTATION, vec![Box::new(refresh_token_hash())]),
+        statement(
+            "v1-auth-refresh: find the presented token",
+            refresh::FIND_FOR_ROTATION,
+            vec![Box::new(refresh_token_hash())],
+        ),
         statement("v1-auth-refresh: reuse revokes the family", refresh::REVOKE_FAMILY, vec![Box::new(session)]),
         statement("v1-auth-refresh: reuse ends the session", refresh::END_REUSED_SESSION, vec![Box::new(session)]),
         statement("v1-auth-refresh: spend the token", refresh::SPEND_REFRESH, vec![Box::new(refresh_token_hash())]),

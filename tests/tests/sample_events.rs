@@ -46,5 +46,10 @@ async fn every_function_accepts_its_sample_event() {
         }
         let _ = function.kill().await;
     }
-    assert!(problems.is_empty(), "{} function(s) did not handle their sample event:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} function(s) did not handle their sample event:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -29,7 +29,9 @@ async fn call(method: reqwest::Method, path: &str, token: Option<&str>, body: Op
 #[tokio::test]
 async fn session_lifecycle_through_the_api() {
     let (username, id, token) = user_with_token("sess").await;
-    let created = call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "metadata": { "device": "phone" } }))).await;
+    let created =
+        call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "metadata": { "device": "phone" } })))
+            .await;
     assert_eq!(created.status, 201, "{:?}", created.json);
     assert_eq!(created.json["userId"], id);
     assert_eq!(created.json["username"], username.as_str());
@@ -55,9 +57,11 @@ async fn session_lifecycle_through_the_api() {
     assert_eq!(verify.status, 200, "{:?}", verify.json);
     assert_eq!(verify.json["valid"], true);
 
-    let ended = call(reqwest::Method::DELETE, &format!("/api/sessions/{id}?sessionId={session_id}"), Some(&token), None).await;
+    let ended =
+        call(reqwest::Method::DELETE, &format!("/api/sessions/{id}?sessionId={session_id}"), Some(&token), None).await;
     assert_eq!((ended.status, ended.json["ended"].as_u64()), (200, Some(1)), "{:?}", ended.json);
-    let again = call(reqwest::Method::DELETE, &format!("/api/sessions/{id}?sessionId={session_id}"), Some(&token), None).await;
+    let again =
+        call(reqwest::Method::DELETE, &format!("/api/sessions/{id}?sessionId={session_id}"), Some(&token), None).await;
     assert_eq!((again.status, again.code()), (404, "SESSION_NOT_FOUND"));
     let verify = call(reqwest::Method::GET, "/api/sessions/verify", Some(&token), None).await;
     assert_eq!((verify.status, verify.code()), (401, "SESSION_ENDED"), "{:?}", verify.json);
@@ -122,15 +126,29 @@ async fn bad_input_and_bad_tokens_get_clear_codes() {
         let r = call(reqwest::Method::GET, &format!("/api/sessions/{bad}"), Some(&token), None).await;
         assert_eq!((r.status, r.code()), (400, "INVALID_USER_ID"), "{bad}: {:?}", r.json);
     }
-    let wrong_shape = call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "metadata": [1, 2] }))).await;
+    let wrong_shape =
+        call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "metadata": [1, 2] }))).await;
     assert_eq!((wrong_shape.status, wrong_shape.code()), (400, "VALIDATION_FAILED"));
-    let injection = call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "metadata": { "$where": "sleep(1000)" } }))).await;
+    let injection = call(
+        reqwest::Method::POST,
+        "/api/sessions",
+        Some(&token),
+        Some(json!({ "metadata": { "$where": "sleep(1000)" } })),
+    )
+    .await;
     assert_eq!((injection.status, injection.code()), (400, "VALIDATION_FAILED"));
     let unknown_field = call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "userId": 1 }))).await;
     assert_eq!((unknown_field.status, unknown_field.code()), (400, "VALIDATION_FAILED"));
-    let huge = call(reqwest::Method::POST, "/api/sessions", Some(&token), Some(json!({ "metadata": { "x": "y".repeat(20_000) } }))).await;
+    let huge = call(
+        reqwest::Method::POST,
+        "/api/sessions",
+        Some(&token),
+        Some(json!({ "metadata": { "x": "y".repeat(20_000) } })),
+    )
+    .await;
     assert_eq!((huge.status, huge.code()), (413, "PAYLOAD_TOO_LARGE"));
-    let no_session = call(reqwest::Method::PUT, &format!("/api/sessions/{id}"), Some(&token), Some(json!({ "metadata": {} }))).await;
+    let no_session =
+        call(reqwest::Method::PUT, &format!("/api/sessions/{id}"), Some(&token), Some(json!({ "metadata": {} }))).await;
     assert_eq!((no_session.status, no_session.code()), (400, "VALIDATION_FAILED"));
     let missing = call(reqwest::Method::GET, &format!("/api/sessions/{id}"), None, None).await;
     assert_eq!((missing.status, missing.code()), (401, "MISSING_TOKEN"));
@@ -157,7 +175,14 @@ fn envelope(event_type: &str, data: Value) -> Value {
 }
 
 async fn publish(event: &Value) {
-    sqs().await.send_message().queue_url(env("AUTH_EVENTS_QUEUE_URL")).message_body(event.to_string()).send().await.unwrap();
+    sqs()
+        .await
+        .send_message()
+        .queue_url(env("AUTH_EVENTS_QUEUE_URL"))
+        .message_body(event.to_string())
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn session_doc(token_id: &str) -> Option<mongodb::bson::Document> {
@@ -174,7 +199,8 @@ async fn login_logout_events_are_idempotent_and_order_independent() {
     let login = envelope("UserLoggedIn", json!({ "userId": user_id, "username": username, "tokenId": token }));
     publish(&login).await;
     publish(&login).await;
-    let doc = eventually(Duration::from_secs(10), || async { session_doc(&token).await }).await.expect("session recorded");
+    let doc =
+        eventually(Duration::from_secs(10), || async { session_doc(&token).await }).await.expect("session recorded");
     assert_eq!(doc.get_str("status").unwrap(), "active");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(mongo_sessions().await.count_documents(mongodb::bson::doc! { "sessionId": &token }).await.unwrap(), 1);
@@ -189,7 +215,11 @@ async fn login_logout_events_are_idempotent_and_order_independent() {
     let late = uuid::Uuid::new_v4().to_string();
     publish(&envelope("UserLoggedOut", json!({ "userId": user_id, "username": username, "tokenId": late }))).await;
     eventually(Duration::from_secs(10), || async { session_doc(&late).await }).await.expect("tombstone recorded");
-    publish(&envelope("UserLoggedIn", json!({ "userId": user_id, "username": username, "tokenId": late, "userAgent": "late/1" }))).await;
+    publish(&envelope(
+        "UserLoggedIn",
+        json!({ "userId": user_id, "username": username, "tokenId": late, "userAgent": "late/1" }),
+    ))
+    .await;
     let doc = eventually(Duration::from_secs(10), || async {
         session_doc(&late).await.filter(|d| d.get_str("userAgent").ok() == Some("late/1"))
     })

@@ -53,7 +53,8 @@ fn read(text: &str) -> (BTreeMap<String, Named>, Option<Named>) {
     let mut root = None;
     let mut open: Vec<String> = Vec::new();
     loop {
-        let (ns, event) = reader.read_resolved_event().unwrap_or_else(|e| panic!("answer is not well-formed XML ({e}): {text}"));
+        let (ns, event) =
+            reader.read_resolved_event().unwrap_or_else(|e| panic!("answer is not well-formed XML ({e}): {text}"));
         let ns = match ns {
             ResolveResult::Bound(n) => Some(n.0.to_string()),
             _ => None,
@@ -138,7 +139,8 @@ async fn post_xml(path: &str, body: String) -> Soap {
 }
 
 async fn register(username: &str, email: &str, password: &str) -> Soap {
-    post_xml("/register", envelope("RegisterUser", &[("username", username), ("email", email), ("password", password)])).await
+    post_xml("/register", envelope("RegisterUser", &[("username", username), ("email", email), ("password", password)]))
+        .await
 }
 
 async fn lookup(query: &str, origin: Option<&str>) -> Soap {
@@ -216,25 +218,68 @@ async fn duplicates_and_weak_passwords_are_client_faults() {
 #[tokio::test]
 async fn bad_xml_is_refused_with_its_own_code() {
     let cases: Vec<(&str, String, u16, &str)> = vec![
-        ("malformed", "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>".into(), 400, "MALFORMED_XML"),
+        (
+            "malformed",
+            "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>".into(),
+            400,
+            "MALFORMED_XML",
+        ),
         ("not XML", "username=alice".into(), 400, "MALFORMED_XML"),
-        ("undefined entity", envelope("RegisterUser", &[("username", "&xxe;"), ("email", "a@example.com"), ("password", PASSWORD)]), 400, "MALFORMED_XML"),
-        ("oversized", format!("{}<!--{}-->", envelope("RegisterUser", &[("username", "big"), ("email", "a@example.com"), ("password", PASSWORD)]), "x".repeat(70 * 1024)), 413, "PAYLOAD_TOO_LARGE"),
+        (
+            "undefined entity",
+            envelope("RegisterUser", &[("username", "&xxe;"), ("email", "a@example.com"), ("password", PASSWORD)]),
+            400,
+            "MALFORMED_XML",
+        ),
+        (
+            "oversized",
+            format!(
+                "{}<!--{}-->",
+                envelope("RegisterUser", &[("username", "big"), ("email", "a@example.com"), ("password", PASSWORD)]),
+                "x".repeat(70 * 1024)
+            ),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
         ("wrong operation", envelope("DeleteUser", &[("username", "alice")]), 400, "INVALID_SOAP_REQUEST"),
-        ("missing field", envelope("RegisterUser", &[("username", "alice"), ("password", PASSWORD)]), 400, "INVALID_SOAP_REQUEST"),
-        ("duplicate field", envelope("RegisterUser", &[("username", "a1"), ("username", "a2"), ("email", "a@example.com"), ("password", PASSWORD)]), 400, "INVALID_SOAP_REQUEST"),
+        (
+            "missing field",
+            envelope("RegisterUser", &[("username", "alice"), ("password", PASSWORD)]),
+            400,
+            "INVALID_SOAP_REQUEST",
+        ),
+        (
+            "duplicate field",
+            envelope(
+                "RegisterUser",
+                &[("username", "a1"), ("username", "a2"), ("email", "a@example.com"), ("password", PASSWORD)],
+            ),
+            400,
+            "INVALID_SOAP_REQUEST",
+        ),
         ("not an envelope", "<RegisterUser xmlns=\"urn:rust-lambda:users\"/>".into(), 400, "INVALID_SOAP_REQUEST"),
-        ("SOAP 1.2", "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/></e:Envelope>".into(), 400, "SOAP_VERSION_MISMATCH"),
+        (
+            "SOAP 1.2",
+            "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/></e:Envelope>".into(),
+            400,
+            "SOAP_VERSION_MISMATCH",
+        ),
         ("empty", String::new(), 400, "EMPTY_BODY"),
     ];
     for (what, body, status, code) in cases {
         let r = post_xml("/register", body).await;
         assert_eq!((r.status, r.fault_code()), (status, code), "{what}: {}", r.text);
     }
-    let version = post_xml("/register", "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/></e:Envelope>".into()).await;
+    let version = post_xml(
+        "/register",
+        "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/></e:Envelope>".into(),
+    )
+    .await;
     assert_eq!(version.get("faultcode"), "soap:VersionMismatch");
 
-    let json = soap(http().post(format!("{}/register", gateway())).header("content-type", "application/json").body("{}")).await;
+    let json =
+        soap(http().post(format!("{}/register", gateway())).header("content-type", "application/json").body("{}"))
+            .await;
     assert_eq!((json.status, json.fault_code()), (415, "UNSUPPORTED_MEDIA_TYPE"));
 
     let get = soap(http().get(format!("{}/register", gateway()))).await;
@@ -318,10 +363,7 @@ async fn both_services_describe_themselves_with_wsdl() {
         let target = loop {
             match reader.read_event().expect("WSDL") {
                 Event::Start(s) => {
-                    break s
-                        .try_get_attribute("targetNamespace")
-                        .expect("attribute")
-                        .map(|a| a.value.into_owned())
+                    break s.try_get_attribute("targetNamespace").expect("attribute").map(|a| a.value.into_owned());
                 }
                 Event::Eof => break None,
                 _ => {}
@@ -330,7 +372,8 @@ async fn both_services_describe_themselves_with_wsdl() {
         assert_eq!(target.as_deref(), Some(USERS_NS), "{path}");
         assert!(r.text.contains(&format!("name=\"{service}\"")), "{path}");
         assert!(r.text.contains("<soap:binding style=\"document\""), "{path}");
-        let address = r.text.split("<soap:address location=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
+        let address =
+            r.text.split("<soap:address location=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
         assert!(address.starts_with("http") && address.ends_with(address_suffix), "{path}: address {address}");
     }
 }
@@ -355,7 +398,11 @@ async fn lookup_cors_answers_only_the_configured_origin() {
     for foreign in ["http://evil.example", "http://127.0.0.1:8081", "null"] {
         let r = lookup(&query, Some(foreign)).await;
         assert_eq!(r.status, 200, "the answer is the same; only the browser withholds it");
-        assert!(r.header("access-control-allow-origin").is_none(), "{foreign} got {:?}", r.header("access-control-allow-origin"));
+        assert!(
+            r.header("access-control-allow-origin").is_none(),
+            "{foreign} got {:?}",
+            r.header("access-control-allow-origin")
+        );
         assert!(r.header("access-control-allow-credentials").is_none(), "{foreign}");
     }
 

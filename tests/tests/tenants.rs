@@ -6,12 +6,14 @@
 //! emulator restarts, so the tests of this file run one at a time (`ONE_AT_A_TIME`).
 
 use integration_tests::{
-    Reply, create_user, eventually, gateway, http, postgres, postgres_with_options, run_function, send, stack_ctl, unique,
+    Reply, create_user, eventually, gateway, http, postgres, postgres_with_options, run_function, send, stack_ctl,
+    unique,
 };
 use runtime_api::apigw::HttpRequest;
 use serde_json::{Value, json};
+use shared::adapters::postgres::tenants::provision;
+use shared::domain::tenants::NewTenant;
 use shared::domain::tenants::TenantId;
-use shared::adapters::tenant_records::{NewTenant, provision};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
@@ -42,11 +44,19 @@ async fn member_of(tenant: Option<&str>) -> Member {
     let username = unique("tenant-user");
     let id = create_user(&username, PASSWORD).await;
     if let Some(tenant) = tenant {
-        postgres().await.execute("UPDATE users SET tenant_id = $2 WHERE id = $1", &[&id, &tenant]).await.expect("set tenant");
+        postgres()
+            .await
+            .execute("UPDATE users SET tenant_id = $2 WHERE id = $1", &[&id, &tenant])
+            .await
+            .expect("set tenant");
     }
-    let login = integration_tests::post_json("/api/auth/login", &json!({ "username": username, "password": PASSWORD })).await;
+    let login =
+        integration_tests::post_json("/api/auth/login", &json!({ "username": username, "password": PASSWORD })).await;
     assert_eq!(login.status, 200, "{}", login.json);
-    Member { tenant: tenant.unwrap_or_default().to_string(), token: login.json["token"].as_str().expect("token").to_string() }
+    Member {
+        tenant: tenant.unwrap_or_default().to_string(),
+        token: login.json["token"].as_str().expect("token").to_string(),
+    }
 }
 
 async fn call(method: &str, path: &str, token: Option<&str>, tenant: Option<&str>, body: Option<Value>) -> Reply {
@@ -93,7 +103,8 @@ async fn crud_for_two_tenants_keeps_their_data_apart() {
     // Each tenant sees its own records only, even with the other's record id.
     let listed = alice.data("GET", "", None).await;
     assert_eq!(listed.status, 200, "{}", listed.json);
-    let ids: Vec<&str> = listed.json["records"].as_array().expect("records").iter().filter_map(|r| r["id"].as_str()).collect();
+    let ids: Vec<&str> =
+        listed.json["records"].as_array().expect("records").iter().filter_map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, [id.as_str()]);
     assert_eq!(bob.data("GET", &format!("?id={id}"), None).await.code(), "RECORD_NOT_FOUND");
     assert_eq!(bob.data("DELETE", &format!("?id={id}"), None).await.code(), "RECORD_NOT_FOUND");
@@ -101,7 +112,8 @@ async fn crud_for_two_tenants_keeps_their_data_apart() {
     assert_eq!((fetched.status, &fetched.json["data"]), (200, &hostile), "the hostile strings did nothing");
 
     // Update with optimistic concurrency.
-    let updated = alice.data("PUT", &format!("?id={id}"), Some(json!({ "data": { "name": "Bobby" }, "version": 1 }))).await;
+    let updated =
+        alice.data("PUT", &format!("?id={id}"), Some(json!({ "data": { "name": "Bobby" }, "version": 1 }))).await;
     assert_eq!((updated.status, &updated.json["version"]), (200, &json!(2)), "{}", updated.json);
     let stale = alice.data("PUT", &format!("?id={id}"), Some(json!({ "data": { "name": "x" }, "version": 1 }))).await;
     assert_eq!((stale.status, stale.code()), (409, "VERSION_CONFLICT"));
@@ -111,7 +123,8 @@ async fn crud_for_two_tenants_keeps_their_data_apart() {
         assert_eq!(alice.data("POST", "", Some(json!({ "data": { "n": n } }))).await.status, 201);
     }
     let page = alice.data("GET", "?limit=3", None).await;
-    let first: Vec<Value> = page.json["records"].as_array().expect("records").iter().map(|r| r["data"]["n"].clone()).collect();
+    let first: Vec<Value> =
+        page.json["records"].as_array().expect("records").iter().map(|r| r["data"]["n"].clone()).collect();
     assert_eq!(first, [json!(2), json!(1), json!(0)]);
     let cursor = page.json["nextCursor"].as_str().expect("more");
     let rest = alice.data("GET", &format!("?limit=3&cursor={cursor}"), None).await;
@@ -157,14 +170,29 @@ async fn bad_requests_have_the_documented_codes() {
     let big = json!({ "data": { "blob": "x".repeat(70 * 1024) } });
     let cases: Vec<(&str, Reply, u16, &str)> = vec![
         ("no Authorization", call("GET", "/api/data", None, Some(&a), None).await, 401, "AUTHENTICATION_FAILED"),
-        ("garbage token", call("GET", "/api/data", Some("not.a.jwt"), Some(&a), None).await, 401, "AUTHENTICATION_FAILED"),
+        (
+            "garbage token",
+            call("GET", "/api/data", Some("not.a.jwt"), Some(&a), None).await,
+            401,
+            "AUTHENTICATION_FAILED",
+        ),
         ("no X-Tenant-ID", call("GET", "/api/data", t, None, None).await, 400, "MISSING_TENANT_ID"),
         ("upper-case tenant", call("GET", "/api/data", t, Some("ACME"), None).await, 400, "INVALID_TENANT_ID"),
-        ("SQL in tenant", call("GET", "/api/data", t, Some("a';drop table tenants;--"), None).await, 400, "INVALID_TENANT_ID"),
+        (
+            "SQL in tenant",
+            call("GET", "/api/data", t, Some("a';drop table tenants;--"), None).await,
+            400,
+            "INVALID_TENANT_ID",
+        ),
         ("path in tenant", call("GET", "/api/data", t, Some("../etc"), None).await, 400, "INVALID_TENANT_ID"),
         ("long tenant", call("GET", "/api/data", t, Some(&"a".repeat(41)), None).await, 400, "INVALID_TENANT_ID"),
         ("oversized body", alice.data("POST", "", Some(big)).await, 413, "PAYLOAD_TOO_LARGE"),
-        ("unknown field", alice.data("POST", "", Some(json!({ "data": { "a": 1 }, "owner": "x" }))).await, 400, "VALIDATION_FAILED"),
+        (
+            "unknown field",
+            alice.data("POST", "", Some(json!({ "data": { "a": 1 }, "owner": "x" }))).await,
+            400,
+            "VALIDATION_FAILED",
+        ),
         ("data not an object", alice.data("POST", "", Some(json!({ "data": [1, 2] }))).await, 400, "VALIDATION_FAILED"),
         ("empty data", alice.data("POST", "", Some(json!({ "data": {} }))).await, 400, "VALIDATION_FAILED"),
         ("no body", alice.data("POST", "", None).await, 400, "EMPTY_BODY"),
@@ -172,7 +200,12 @@ async fn bad_requests_have_the_documented_codes() {
         ("malformed id", alice.data("DELETE", "?id=1%20OR%201=1", None).await, 400, "INVALID_RECORD_ID"),
         ("limit 0", alice.data("GET", "?limit=0", None).await, 400, "INVALID_LIMIT"),
         ("bad cursor", alice.data("GET", "?cursor=zzz", None).await, 400, "INVALID_CURSOR"),
-        ("details without token", call("GET", "/tenants/health/details", None, Some(&a), None).await, 401, "AUTHENTICATION_FAILED"),
+        (
+            "details without token",
+            call("GET", "/tenants/health/details", None, Some(&a), None).await,
+            401,
+            "AUTHENTICATION_FAILED",
+        ),
     ];
     for (what, reply, status, code) in &cases {
         assert_eq!((reply.status, reply.code()), (*status, *code), "{what}: {}", reply.json);
@@ -220,7 +253,11 @@ async fn documents_with_nul_characters_are_refused() {
     let listed = alice.data("GET", "", None).await;
     assert_eq!(listed.json["records"].as_array().map(Vec::len), Some(1), "nothing was stored: {}", listed.json);
     let kept = alice.data("GET", &format!("?id={id}"), None).await;
-    assert_eq!((&kept.json["data"], &kept.json["version"]), (&json!({ "title": "fine" }), &json!(1)), "nothing was changed");
+    assert_eq!(
+        (&kept.json["data"], &kept.json["version"]),
+        (&json!({ "title": "fine" }), &json!(1)),
+        "nothing was changed"
+    );
 }
 
 async fn send_reply(resp: reqwest::Response) -> Reply {
@@ -278,7 +315,9 @@ async fn a_revoked_token_stops_working_when_its_cache_entry_expires() {
     let a = new_tenant(1000, 60, true).await;
     let alice = member_of(Some(&a)).await;
     let mut function = run_function("tenant-data-get", &[("TOKEN_CACHE_TTL_SECONDS", "2")]).await;
-    let request = HttpRequest::get("/api/data").header("authorization", &format!("Bearer {}", alice.token)).header("x-tenant-id", &a);
+    let request = HttpRequest::get("/api/data")
+        .header("authorization", &format!("Bearer {}", alice.token))
+        .header("x-tenant-id", &a);
     let first = function.http(&request, Duration::from_secs(30)).await.expect("answer");
     assert_eq!(first.status, 200, "{}", first.text());
 
@@ -355,7 +394,9 @@ async fn introspection_speaks_tls_and_checks_the_certificate() {
     let a = new_tenant(1000, 60, true).await;
     let alice = member_of(Some(&a)).await;
     let proxy = integration_tests::tls::TlsProxy::start(&gateway()).await;
-    let request = HttpRequest::get("/api/data").header("authorization", &format!("Bearer {}", alice.token)).header("x-tenant-id", &a);
+    let request = HttpRequest::get("/api/data")
+        .header("authorization", &format!("Bearer {}", alice.token))
+        .header("x-tenant-id", &a);
 
     let mut untrusting = run_function("tenant-data-get", &[("AUTH_SERVICE_URL", &proxy.url)]).await;
     let refused = untrusting.http(&request, Duration::from_secs(30)).await.expect("answer");

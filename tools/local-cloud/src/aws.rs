@@ -13,19 +13,12 @@ use std::time::Duration;
 
 /// The shared configuration; `attempt_timeout` bounds one request (long polls included).
 pub async fn sdk_config(region: &str, attempt_timeout: Duration) -> aws_config::SdkConfig {
-    let https = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+    let https =
+        aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(https)
         .region(Region::new(region.to_owned()))
-        .credentials_provider(Credentials::new(
-            LOCAL_ACCESS_KEY_ID,
-            LOCAL_SECRET_ACCESS_KEY,
-            None,
-            None,
-            "local-cloud",
-        ))
+        .credentials_provider(Credentials::new(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, None, None, "local-cloud"))
         // The callers retry with their own backoff; each SDK call stays short.
         .retry_config(RetryConfig::standard().with_max_attempts(2))
         .timeout_config(
@@ -39,28 +32,17 @@ pub async fn sdk_config(region: &str, attempt_timeout: Duration) -> aws_config::
 }
 
 pub fn sqs(config: &aws_config::SdkConfig, endpoint: &str) -> aws_sdk_sqs::Client {
-    aws_sdk_sqs::Client::from_conf(
-        aws_sdk_sqs::config::Builder::from(config)
-            .endpoint_url(endpoint)
-            .build(),
-    )
+    aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(config).endpoint_url(endpoint).build())
 }
 
 pub fn dynamodb(config: &aws_config::SdkConfig, endpoint: &str) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(config)
-            .endpoint_url(endpoint)
-            .build(),
-    )
+    aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(config).endpoint_url(endpoint).build())
 }
 
 /// Path-style addressing: `<bucket>.127.0.0.1` does not resolve.
 pub fn s3(config: &aws_config::SdkConfig, endpoint: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .endpoint_url(endpoint)
-            .force_path_style(true)
-            .build(),
+        aws_sdk_s3::config::Builder::from(config).endpoint_url(endpoint).force_path_style(true).build(),
     )
 }
 

@@ -28,21 +28,13 @@ impl Env {
     pub fn from_process(root: &Path) -> Result<Self, String> {
         let mut vars = read_recorded(&root.join(RECORDED_SETTINGS))?;
         vars.extend(std::env::vars());
-        Ok(Self {
-            root: root.to_path_buf(),
-            vars,
-            files: BTreeMap::new(),
-        })
+        Ok(Self { root: root.to_path_buf(), vars, files: BTreeMap::new() })
     }
 
     /// Exactly these variables (tests, tools that pass their own).
     pub fn from_map<K: Into<String>, V: Into<String>>(root: &Path, vars: impl IntoIterator<Item = (K, V)>) -> Self {
         let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        Self {
-            root: root.to_path_buf(),
-            vars,
-            files: BTreeMap::new(),
-        }
+        Self { root: root.to_path_buf(), vars, files: BTreeMap::new() }
     }
 
     /// A file served from memory instead of the disk (`${file:path}`).
@@ -75,10 +67,9 @@ impl Env {
         let full = self.root.join(path);
         match std::fs::read_to_string(&full) {
             Ok(content) => Ok(content.trim_end_matches(['\n', '\r']).to_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
-                "${{file:{path}}}: {} does not exist (localstack/up.sh generates it)",
-                full.display()
-            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(format!("${{file:{path}}}: {} does not exist (localstack/up.sh generates it)", full.display()))
+            }
             Err(e) => Err(format!("${{file:{path}}}: {}: {e}", full.display())),
         }
     }
@@ -121,9 +112,9 @@ impl Env {
             (Some(v), Some(_)) if !v.is_empty() => Ok(v.to_owned()),
             (Some(v), None) => Ok(v.to_owned()),
             (_, Some(default)) => self.expand(default),
-            (None, None) => Err(format!(
-                "${{{name}}} is not set (start the stack with localstack/up.sh, or export it)"
-            )),
+            (None, None) => {
+                Err(format!("${{{name}}} is not set (start the stack with localstack/up.sh, or export it)"))
+            }
         }
     }
 }
@@ -155,9 +146,8 @@ fn read_recorded(path: &Path) -> Result<BTreeMap<String, String>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("{}:{}: not KEY=VALUE", path.display(), n + 1))?;
+        let (key, value) =
+            line.split_once('=').ok_or_else(|| format!("{}:{}: not KEY=VALUE", path.display(), n + 1))?;
         let value =
             unquote(value).ok_or_else(|| format!("{}:{}: cannot read the value of {key}", path.display(), n + 1))?;
         vars.insert(key.to_owned(), value);
@@ -205,11 +195,8 @@ mod tests {
     use super::*;
 
     fn env() -> Env {
-        Env::from_map(
-            Path::new("/repo"),
-            [("PORT", "55432"), ("EMPTY", ""), ("HOST", "127.0.0.1")],
-        )
-        .with_file(".local/jwt-secret", "s3cr3t\n")
+        Env::from_map(Path::new("/repo"), [("PORT", "55432"), ("EMPTY", ""), ("HOST", "127.0.0.1")])
+            .with_file(".local/jwt-secret", "s3cr3t\n")
     }
 
     #[test]
@@ -219,14 +206,8 @@ mod tests {
         assert_eq!(e.expand("${UNSET:-4566}").unwrap(), "4566");
         assert_eq!(e.expand("${EMPTY:-fallback}").unwrap(), "fallback");
         assert_eq!(e.expand("${EMPTY}").unwrap(), "");
-        assert_eq!(
-            e.expand("${UNSET:-http://${HOST}:${PORT}}").unwrap(),
-            "http://127.0.0.1:55432"
-        );
-        assert_eq!(
-            e.expand("tenant-service:${file:.local/jwt-secret}").unwrap(),
-            "tenant-service:s3cr3t"
-        );
+        assert_eq!(e.expand("${UNSET:-http://${HOST}:${PORT}}").unwrap(), "http://127.0.0.1:55432");
+        assert_eq!(e.expand("tenant-service:${file:.local/jwt-secret}").unwrap(), "tenant-service:s3cr3t");
         assert_eq!(e.expand("cost $$5, $x, a$").unwrap(), "cost $5, $x, a$");
     }
 
@@ -236,9 +217,7 @@ mod tests {
         assert!(e.expand("${UNSET}").unwrap_err().contains("${UNSET} is not set"));
         assert!(e.expand("${PORT").unwrap_err().contains("unclosed"));
         assert!(e.expand("${bad name}").unwrap_err().contains("not a variable name"));
-        let missing = Env::from_map(Path::new("/nowhere"), [("A", "1")])
-            .expand("${file:.local/x}")
-            .unwrap_err();
+        let missing = Env::from_map(Path::new("/nowhere"), [("A", "1")]).expand("${file:.local/x}").unwrap_err();
         assert!(missing.contains("/nowhere/.local/x does not exist"), "{missing}");
     }
 
@@ -256,11 +235,7 @@ mod tests {
     fn recorded_settings_fill_in_what_the_process_lacks() {
         let dir = std::env::temp_dir().join(format!("local-cloud-env-{}", std::process::id()));
         std::fs::create_dir_all(dir.join(".local/run")).unwrap();
-        std::fs::write(
-            dir.join(RECORDED_SETTINGS),
-            "# header\nLOCAL_TEST_ONLY_X=a\\ b\nPATH=/recorded\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join(RECORDED_SETTINGS), "# header\nLOCAL_TEST_ONLY_X=a\\ b\nPATH=/recorded\n").unwrap();
         let e = Env::from_process(&dir).unwrap();
         assert_eq!(e.var("LOCAL_TEST_ONLY_X"), Some("a b"));
         assert_ne!(e.var("PATH"), Some("/recorded"), "the process wins");

@@ -29,9 +29,7 @@ pub fn screaming_snake(logical_id: &str) -> String {
 /// `KEY=VALUE`, double-quoted when the value has more than `[A-Za-z0-9_./:@,+-]`, so that both
 /// `source` and simple dotenv readers (localstack/scan-secrets.py) read it back.
 fn line(key: &str, value: &str) -> Result<String, String> {
-    let plain = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_./:@,+-".contains(c));
+    let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@,+-".contains(c));
     if plain {
         Ok(format!("{key}={value}\n"))
     } else if value.contains(['"', '\\', '$', '`', '\n']) {
@@ -63,9 +61,7 @@ pub fn stack_env(stack: &Stack, extra: &[(String, String)]) -> Result<String, St
     out.push_str("\n# Every function's template environment\n");
     for (k, v) in &union {
         if differing.contains(k) {
-            out.push_str(&format!(
-                "# {k} differs between functions: see `local-cloud env <function>`\n"
-            ));
+            out.push_str(&format!("# {k} differs between functions: see `local-cloud env <function>`\n"));
         } else {
             out.push_str(&line(k, v)?);
         }
@@ -75,24 +71,12 @@ pub fn stack_env(stack: &Stack, extra: &[(String, String)]) -> Result<String, St
         .queues
         .iter()
         .map(|q| (format!("{}_URL", screaming_snake(&q.logical_id)), q.url.clone()))
-        .chain(
-            stack
-                .tables
-                .iter()
-                .map(|t| (screaming_snake(&t.logical_id), t.name.clone())),
-        )
-        .chain(
-            stack
-                .buckets
-                .iter()
-                .map(|b| (screaming_snake(&b.logical_id), b.name.clone())),
-        );
+        .chain(stack.tables.iter().map(|t| (screaming_snake(&t.logical_id), t.name.clone())))
+        .chain(stack.buckets.iter().map(|b| (screaming_snake(&b.logical_id), b.name.clone())));
     for (k, v) in resources {
         match union.get(k.as_str()) {
             Some(same) if *same == v => {}
-            Some(_) => out.push_str(&format!(
-                "# {k}: a function variable of the same name has another value\n"
-            )),
+            Some(_) => out.push_str(&format!("# {k}: a function variable of the same name has another value\n")),
             None => out.push_str(&line(&k, &v)?),
         }
     }
@@ -105,11 +89,7 @@ pub fn stack_env(stack: &Stack, extra: &[(String, String)]) -> Result<String, St
         ("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID.to_owned()),
         ("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY.to_owned()),
     ];
-    for (k, v) in local
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .chain(extra.iter().cloned())
-    {
+    for (k, v) in local.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(extra.iter().cloned()) {
         out.push_str(&line(&k, &v)?);
     }
     Ok(out)
@@ -124,11 +104,8 @@ fn for_container(value: &str, host: &str) -> String {
 pub fn sam_env_vars(stack: &Stack, host: &str) -> Value {
     let mut doc = Map::new();
     for f in &stack.functions {
-        let vars: Map<String, Value> = f
-            .environment
-            .iter()
-            .map(|(k, v)| (k.clone(), for_container(v, host).into()))
-            .collect();
+        let vars: Map<String, Value> =
+            f.environment.iter().map(|(k, v)| (k.clone(), for_container(v, host).into())).collect();
         doc.insert(f.logical_id.clone(), Value::Object(vars));
     }
     Value::Object(doc)
@@ -145,11 +122,9 @@ pub fn sam_parameter_overrides(stack: &Stack, host: &str) -> Vec<String> {
         .filter(|p| !p.no_echo)
         .filter_map(|p| {
             let value = match &p.value {
-                Value::Array(items) => items
-                    .iter()
-                    .filter_map(crate::intrinsics::scalar_text)
-                    .collect::<Vec<_>>()
-                    .join(","),
+                Value::Array(items) => {
+                    items.iter().filter_map(crate::intrinsics::scalar_text).collect::<Vec<_>>().join(",")
+                }
                 v => crate::intrinsics::scalar_text(v).unwrap_or_default(),
             };
             (!value.is_empty()).then(|| format!("{}={}", p.name, for_container(&value, host)))
@@ -169,9 +144,7 @@ pub fn loopback_ports(stack: &Stack) -> BTreeSet<u16> {
                     ports.extend(digits.parse::<u16>());
                 }
             }
-            let port_of_host = k
-                .strip_suffix("_HOST")
-                .and_then(|prefix| f.environment.get(&format!("{prefix}_PORT")));
+            let port_of_host = k.strip_suffix("_HOST").and_then(|prefix| f.environment.get(&format!("{prefix}_PORT")));
             if matches!(v.as_str(), "127.0.0.1" | "localhost") {
                 ports.extend(port_of_host.and_then(|p| p.parse::<u16>().ok()));
             }

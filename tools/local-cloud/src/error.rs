@@ -13,10 +13,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(at: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            at: at.into(),
-            message: message.into(),
-        }
+        Self { at: at.into(), message: message.into() }
     }
 }
 
@@ -40,31 +37,19 @@ pub enum Error {
 
 impl Error {
     pub fn template(file: &Path, problem: Problem) -> Self {
-        Self::Template {
-            file: file.to_path_buf(),
-            problem,
-        }
+        Self::Template { file: file.to_path_buf(), problem }
     }
 
     pub fn parameters(file: &Path, problem: Problem) -> Self {
-        Self::Parameters {
-            file: file.to_path_buf(),
-            problem,
-        }
+        Self::Parameters { file: file.to_path_buf(), problem }
     }
 
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+        Self::Io { path: path.to_path_buf(), source }
     }
 
     pub fn aws(what: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Self::Aws {
-            what: what.into(),
-            message: message.to_string(),
-        }
+        Self::Aws { what: what.into(), message: message.to_string() }
     }
 }
 

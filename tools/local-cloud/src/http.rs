@@ -45,9 +45,7 @@ where
                 async move { Ok::<_, Infallible>(handler(req, peer).await) }
             });
             // A broken connection concerns that client only.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
 }
@@ -70,9 +68,5 @@ pub fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> 
 
 /// `{"message": "..."}`, how API Gateway words its own answers.
 pub fn message(status: StatusCode, message: &str) -> Reply {
-    reply(
-        status,
-        "application/json",
-        serde_json::json!({ "message": message }).to_string(),
-    )
+    reply(status, "application/json", serde_json::json!({ "message": message }).to_string())
 }

@@ -87,9 +87,7 @@ pub fn condition(value: &Value, at: &str, lookup: &dyn Lookup) -> Result<bool, P
     let at = format!("{at}.{key}");
     match key.as_str() {
         "Condition" => {
-            let name = arg
-                .as_str()
-                .ok_or_else(|| Problem::new(&at, "expected a condition name"))?;
+            let name = arg.as_str().ok_or_else(|| Problem::new(&at, "expected a condition name"))?;
             lookup.condition(name)
         }
         "Fn::Equals" => {
@@ -106,9 +104,7 @@ pub fn condition(value: &Value, at: &str, lookup: &dyn Lookup) -> Result<bool, P
             Ok(!condition(inner, &at, lookup)?)
         }
         "Fn::And" | "Fn::Or" => {
-            let items = arg
-                .as_array()
-                .ok_or_else(|| Problem::new(&at, "expected a list of conditions"))?;
+            let items = arg.as_array().ok_or_else(|| Problem::new(&at, "expected a list of conditions"))?;
             if !(2..=10).contains(&items.len()) {
                 return Err(Problem::new(&at, "takes 2 to 10 conditions"));
             }
@@ -116,11 +112,7 @@ pub fn condition(value: &Value, at: &str, lookup: &dyn Lookup) -> Result<bool, P
             for (i, item) in items.iter().enumerate() {
                 results.push(condition(item, &format!("{at}[{i}]"), lookup)?);
             }
-            Ok(if key == "Fn::And" {
-                results.iter().all(|b| *b)
-            } else {
-                results.iter().any(|b| *b)
-            })
+            Ok(if key == "Fn::And" { results.iter().all(|b| *b) } else { results.iter().any(|b| *b) })
         }
         other => Err(Problem::new(at, format!("{other} is not a condition function"))),
     }
@@ -137,12 +129,9 @@ fn object(map: &Map<String, Value>, at: &str, lookup: &dyn Lookup) -> Result<Opt
 }
 
 fn args<'a, const N: usize>(arg: &'a Value, at: &str) -> Result<[&'a Value; N], Problem> {
-    let items = arg
-        .as_array()
-        .ok_or_else(|| Problem::new(at, format!("expected a list of {N}")))?;
+    let items = arg.as_array().ok_or_else(|| Problem::new(at, format!("expected a list of {N}")))?;
     let refs: Vec<&Value> = items.iter().collect();
-    refs.try_into()
-        .map_err(|_| Problem::new(at, format!("expected a list of {N}, got {}", items.len())))
+    refs.try_into().map_err(|_| Problem::new(at, format!("expected a list of {N}, got {}", items.len())))
 }
 
 fn reference(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Option<Value>, Problem> {
@@ -155,10 +144,7 @@ fn reference(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Option<Value>
     }
     match lookup.resource_ref(name) {
         Some(physical) => physical.map(|id| Some(Value::String(id))),
-        None => Err(Problem::new(
-            at,
-            format!("Ref {name}: no parameter or resource of that name"),
-        )),
+        None => Err(Problem::new(at, format!("Ref {name}: no parameter or resource of that name"))),
     }
 }
 
@@ -171,10 +157,7 @@ fn get_att(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Value, Problem>
         Value::String(s) => match s.split_once('.') {
             Some((id, attribute)) => (id.to_owned(), attribute.to_owned()),
             None => {
-                return Err(Problem::new(
-                    at,
-                    format!("Fn::GetAtt {s}: expected LogicalId.Attribute"),
-                ));
+                return Err(Problem::new(at, format!("Fn::GetAtt {s}: expected LogicalId.Attribute")));
             }
         },
         _ => return Err(Problem::new(at, "Fn::GetAtt takes [LogicalId, Attribute]")),
@@ -184,13 +167,8 @@ fn get_att(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Value, Problem>
 
 fn if_(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Option<Value>, Problem> {
     let [name, yes, no] = args::<3>(arg, at)?;
-    let name = name
-        .as_str()
-        .ok_or_else(|| Problem::new(at, "Fn::If takes a condition name first"))?;
-    if lookup
-        .condition(name)
-        .map_err(|p| Problem::new(at, format!("Fn::If {name}: {}", p.message)))?
-    {
+    let name = name.as_str().ok_or_else(|| Problem::new(at, "Fn::If takes a condition name first"))?;
+    if lookup.condition(name).map_err(|p| Problem::new(at, format!("Fn::If {name}: {}", p.message)))? {
         resolve(yes, &format!("{at}[1]"), lookup)
     } else {
         resolve(no, &format!("{at}[2]"), lookup)
@@ -217,9 +195,7 @@ fn sub(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<String, Problem> {
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| Problem::new(at, format!("Fn::Sub {text:?}: unclosed ${{")))?;
+        let end = after.find('}').ok_or_else(|| Problem::new(at, format!("Fn::Sub {text:?}: unclosed ${{")))?;
         let name = &after[..end];
         rest = &after[end + 1..];
         if let Some(literal) = name.strip_prefix('!') {
@@ -251,18 +227,13 @@ fn sub_variable(name: &str, at: &str, lookup: &dyn Lookup) -> Result<Value, Prob
     }
     match name.split_once('.') {
         Some((id, attribute)) => lookup.get_att(id, attribute).map_err(|p| Problem::new(at, p.message)),
-        None => Err(Problem::new(
-            at,
-            format!("Fn::Sub ${{{name}}}: no parameter or resource of that name"),
-        )),
+        None => Err(Problem::new(at, format!("Fn::Sub ${{{name}}}: no parameter or resource of that name"))),
     }
 }
 
 fn join(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<String, Problem> {
     let [delimiter, list] = args::<2>(arg, at)?;
-    let delimiter = delimiter
-        .as_str()
-        .ok_or_else(|| Problem::new(at, "Fn::Join takes a delimiter string"))?;
+    let delimiter = delimiter.as_str().ok_or_else(|| Problem::new(at, "Fn::Join takes a delimiter string"))?;
     let items = texts(list, at, lookup)?;
     Ok(items.join(delimiter))
 }
@@ -281,20 +252,13 @@ fn texts(list: &Value, at: &str, lookup: &dyn Lookup) -> Result<Vec<String>, Pro
 fn select(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Option<Value>, Problem> {
     let [index, list] = args::<2>(arg, at)?;
     let index = resolve_text(index, at, lookup)?;
-    let index: usize = index
-        .parse()
-        .map_err(|_| Problem::new(at, format!("Fn::Select index {index:?} is not a number")))?;
+    let index: usize =
+        index.parse().map_err(|_| Problem::new(at, format!("Fn::Select index {index:?} is not a number")))?;
     match resolve_value(list, at, lookup)? {
         Value::Array(items) => items.get(index).cloned().map(Some).ok_or_else(|| {
-            Problem::new(
-                at,
-                format!("Fn::Select index {index} is out of range ({} items)", items.len()),
-            )
+            Problem::new(at, format!("Fn::Select index {index} is out of range ({} items)", items.len()))
         }),
-        other => Err(Problem::new(
-            at,
-            format!("Fn::Select needs a list, got {}", brief(&other)),
-        )),
+        other => Err(Problem::new(at, format!("Fn::Select needs a list, got {}", brief(&other)))),
     }
 }
 
@@ -303,24 +267,16 @@ fn split(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Value, Problem> {
     let delimiter = delimiter.as_str().filter(|d| !d.is_empty());
     let delimiter = delimiter.ok_or_else(|| Problem::new(at, "Fn::Split takes a non-empty delimiter"))?;
     let source = resolve_text(source, at, lookup)?;
-    Ok(Value::Array(
-        source.split(delimiter).map(|s| Value::String(s.to_owned())).collect(),
-    ))
+    Ok(Value::Array(source.split(delimiter).map(|s| Value::String(s.to_owned())).collect()))
 }
 
 fn find_in_map(arg: &Value, at: &str, lookup: &dyn Lookup) -> Result<Value, Problem> {
     let [map, top, second] = args::<3>(arg, at)?;
-    let (map, top, second) = (
-        resolve_text(map, at, lookup)?,
-        resolve_text(top, at, lookup)?,
-        resolve_text(second, at, lookup)?,
-    );
-    lookup.mapping(&map, &top, &second).ok_or_else(|| {
-        Problem::new(
-            at,
-            format!("Fn::FindInMap [{map}, {top}, {second}]: no such entry in Mappings"),
-        )
-    })
+    let (map, top, second) =
+        (resolve_text(map, at, lookup)?, resolve_text(top, at, lookup)?, resolve_text(second, at, lookup)?);
+    lookup
+        .mapping(&map, &top, &second)
+        .ok_or_else(|| Problem::new(at, format!("Fn::FindInMap [{map}, {top}, {second}]: no such entry in Mappings")))
 }
 
 /// A short description of a value for messages (never its content: it may be a secret).
@@ -356,10 +312,7 @@ mod tests {
             }
         }
         fn condition(&self, name: &str) -> Result<bool, Problem> {
-            self.conditions
-                .get(name)
-                .copied()
-                .ok_or_else(|| Problem::new("Conditions", format!("no condition {name}")))
+            self.conditions.get(name).copied().ok_or_else(|| Problem::new("Conditions", format!("no condition {name}")))
         }
         fn resource_ref(&self, logical_id: &str) -> Option<Result<String, Problem>> {
             (logical_id == "Queue").then(|| Ok("http://q/local-q".to_owned()))
@@ -399,22 +352,13 @@ mod tests {
         assert_eq!(ok(env), Some(json!({"A": "5432", "C": 10})));
         assert_eq!(ok(json!(["a", {"Ref": "AWS::NoValue"}, "b"])), Some(json!(["a", "b"])));
         let e = resolve(&json!({"Ref": "Nope"}), "Resources.F.Properties.X", &fake()).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "Resources.F.Properties.X: Ref Nope: no parameter or resource of that name"
-        );
+        assert_eq!(e.to_string(), "Resources.F.Properties.X: Ref Nope: no parameter or resource of that name");
     }
 
     #[test]
     fn sub_in_both_forms() {
-        assert_eq!(
-            ok(json!({"Fn::Sub": "${AWS::StackName}-auth-events"})),
-            Some(json!("local-auth-events"))
-        );
-        assert_eq!(
-            ok(json!({"Fn::Sub": "${Bucket.Arn}/images/*"})),
-            Some(json!("arn:aws:s3:::b/images/*"))
-        );
+        assert_eq!(ok(json!({"Fn::Sub": "${AWS::StackName}-auth-events"})), Some(json!("local-auth-events")));
+        assert_eq!(ok(json!({"Fn::Sub": "${Bucket.Arn}/images/*"})), Some(json!("arn:aws:s3:::b/images/*")));
         assert_eq!(
             ok(json!({"Fn::Sub": "q=${Queue} ${!Literal} $x {y}"})),
             Some(json!("q=http://q/local-q ${Literal} $x {y}"))
@@ -423,11 +367,7 @@ mod tests {
             ok(json!({"Fn::Sub": ["${Greeting}, ${AWS::Region}", {"Greeting": {"Ref": "Port"}}]})),
             Some(json!("5432, us-east-1"))
         );
-        for bad in [
-            json!({"Fn::Sub": "${Unclosed"}),
-            json!({"Fn::Sub": "${Missing}"}),
-            json!({"Fn::Sub": "${List}"}),
-        ] {
+        for bad in [json!({"Fn::Sub": "${Unclosed"}), json!({"Fn::Sub": "${Missing}"}), json!({"Fn::Sub": "${List}"})] {
             assert!(resolve(&bad, "X", &fake()).is_err(), "{bad}");
         }
     }
@@ -438,20 +378,12 @@ mod tests {
         let c = |v: Value| condition(&v, "Conditions.C", &f).unwrap();
         assert!(c(json!({"Fn::Equals": [{"Ref": "Empty"}, ""]})));
         assert!(!c(json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "Empty"}, ""]}]})));
-        assert!(
-            c(json!({"Fn::Equals": [{"Ref": "Port"}, 5432]})),
-            "numbers compare as text"
-        );
-        assert!(c(
-            json!({"Fn::And": [{"Condition": "Yes"}, {"Fn::Not": [{"Condition": "No"}]}]})
-        ));
+        assert!(c(json!({"Fn::Equals": [{"Ref": "Port"}, 5432]})), "numbers compare as text");
+        assert!(c(json!({"Fn::And": [{"Condition": "Yes"}, {"Fn::Not": [{"Condition": "No"}]}]})));
         assert!(c(json!({"Fn::Or": [{"Condition": "No"}, {"Condition": "Yes"}]})));
         assert!(condition(&json!({"Fn::And": [{"Condition": "Yes"}]}), "C", &f).is_err());
         assert!(condition(&json!("yes"), "C", &f).is_err());
-        assert_eq!(
-            ok(json!({"Fn::If": ["Yes", {"Ref": "Port"}, "other"]})),
-            Some(json!("5432"))
-        );
+        assert_eq!(ok(json!({"Fn::If": ["Yes", {"Ref": "Port"}, "other"]})), Some(json!("5432")));
         assert_eq!(ok(json!({"Fn::If": ["No", "x", {"Ref": "AWS::NoValue"}]})), None);
         let e = resolve(&json!({"Fn::If": ["Unknown", 1, 2]}), "X", &f).unwrap_err();
         assert!(e.message.contains("Unknown"), "{e}");
@@ -459,33 +391,16 @@ mod tests {
 
     #[test]
     fn lists_and_maps() {
-        assert_eq!(
-            ok(json!({"Fn::Join": [",", ["a", {"Ref": "Port"}, 1]]})),
-            Some(json!("a,5432,1"))
-        );
+        assert_eq!(ok(json!({"Fn::Join": [",", ["a", {"Ref": "Port"}, 1]]})), Some(json!("a,5432,1")));
         assert_eq!(ok(json!({"Fn::Join": ["-", {"Ref": "List"}]})), Some(json!("a-b-c")));
         assert_eq!(ok(json!({"Fn::Select": ["1", {"Ref": "List"}]})), Some(json!("b")));
-        assert_eq!(
-            ok(json!({"Fn::Select": [0, {"Fn::Split": [",", "x,y"]}]})),
-            Some(json!("x"))
-        );
-        assert_eq!(
-            ok(json!({"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "size"]})),
-            Some(json!(3))
-        );
+        assert_eq!(ok(json!({"Fn::Select": [0, {"Fn::Split": [",", "x,y"]}]})), Some(json!("x")));
+        assert_eq!(ok(json!({"Fn::FindInMap": ["M", {"Ref": "AWS::Region"}, "size"]})), Some(json!(3)));
         assert!(
-            resolve(&json!({"Fn::Select": [5, ["a"]]}), "X", &fake())
-                .unwrap_err()
-                .message
-                .contains("out of range")
+            resolve(&json!({"Fn::Select": [5, ["a"]]}), "X", &fake()).unwrap_err().message.contains("out of range")
         );
         assert!(resolve(&json!({"Fn::FindInMap": ["M", "x", "y"]}), "X", &fake()).is_err());
-        assert!(
-            resolve(&json!({"Fn::Base64": "x"}), "X", &fake())
-                .unwrap_err()
-                .message
-                .contains("not supported")
-        );
+        assert!(resolve(&json!({"Fn::Base64": "x"}), "X", &fake()).unwrap_err().message.contains("not supported"));
     }
 
     #[test]
@@ -494,10 +409,7 @@ mod tests {
             ok(json!({"Fn::GetAtt": ["Queue", "Arn"]})),
             Some(json!("arn:aws:sqs:us-east-1:000000000000:local-q"))
         );
-        assert_eq!(
-            ok(json!({"Fn::GetAtt": "Queue.Arn"})),
-            Some(json!("arn:aws:sqs:us-east-1:000000000000:local-q"))
-        );
+        assert_eq!(ok(json!({"Fn::GetAtt": "Queue.Arn"})), Some(json!("arn:aws:sqs:us-east-1:000000000000:local-q")));
         let e = resolve(&json!({"Fn::GetAtt": ["Queue", "Nope"]}), "Outputs.O.Value", &fake()).unwrap_err();
         assert_eq!(e.at, "Outputs.O.Value");
         assert_eq!(resolve_text(&json!(52428800), "X", &fake()).unwrap(), "52428800");

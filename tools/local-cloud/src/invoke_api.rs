@@ -22,11 +22,7 @@ pub struct InvokeApi {
 
 /// A Lambda API error: its status, `x-amzn-ErrorType` and message.
 fn error(status: StatusCode, kind: &str, message: &str) -> Reply {
-    let mut resp = reply(
-        status,
-        "application/json",
-        json!({"Type": "User", "message": message}).to_string(),
-    );
+    let mut resp = reply(status, "application/json", json!({"Type": "User", "message": message}).to_string());
     if let Ok(value) = kind.parse() {
         resp.headers_mut().insert("x-amzn-errortype", value);
     }
@@ -43,24 +39,11 @@ impl InvokeApi {
         let Some(name) = name.filter(|_| req.method() == Method::POST) else {
             return error(StatusCode::NOT_FOUND, "UnknownOperationException", "Unknown operation");
         };
-        let qualifier = req
-            .uri()
-            .query()
-            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("Qualifier=")));
-        let function = self
-            .stack
-            .function_for_invoke(&name)
-            .filter(|_| qualifier.is_none_or(|q| q == "$LATEST"));
+        let qualifier = req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("Qualifier=")));
+        let function = self.stack.function_for_invoke(&name).filter(|_| qualifier.is_none_or(|q| q == "$LATEST"));
         let Some(pool) = function.and_then(|f| self.functions.get(&f.name)) else {
-            let arn = format!(
-                "arn:aws:lambda:{}:{}:function:{name}",
-                self.stack.region, self.stack.account_id
-            );
-            return error(
-                StatusCode::NOT_FOUND,
-                "ResourceNotFoundException",
-                &format!("Function not found: {arn}"),
-            );
+            let arn = format!("arn:aws:lambda:{}:{}:function:{name}", self.stack.region, self.stack.account_id);
+            return error(StatusCode::NOT_FOUND, "ResourceNotFoundException", &format!("Function not found: {arn}"));
         };
         let invocation_type = req
             .headers()
@@ -111,18 +94,12 @@ impl InvokeApi {
         };
         let mut resp = reply(StatusCode::OK, "application/json", body);
         let headers = resp.headers_mut();
-        headers.insert(
-            "x-amz-executed-version",
-            hyper::header::HeaderValue::from_static("$LATEST"),
-        );
+        headers.insert("x-amz-executed-version", hyper::header::HeaderValue::from_static("$LATEST"));
         if let Ok(id) = invocation.request_id.parse() {
             headers.insert("x-amzn-requestid", id);
         }
         if failed {
-            headers.insert(
-                "x-amz-function-error",
-                hyper::header::HeaderValue::from_static("Unhandled"),
-            );
+            headers.insert("x-amz-function-error", hyper::header::HeaderValue::from_static("Unhandled"));
         }
         resp
     }

@@ -10,10 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(
-    version,
-    about = "The local cloud, read from template.yaml and localstack/parameters.toml"
-)]
+#[command(version, about = "The local cloud, read from template.yaml and localstack/parameters.toml")]
 struct Cli {
     /// The repository (template.yaml, localstack/parameters.toml); by default the first directory
     /// upwards from here that has both.
@@ -127,11 +124,7 @@ fn init_tracing(default: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(cli.command, Command::Serve { .. });
-    init_tracing(if serving {
-        "info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn"
-    } else {
-        "warn"
-    });
+    init_tracing(if serving { "info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn" } else { "warn" });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -162,20 +155,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
     let settings = Settings::from_process(&root)?;
     let stack = Stack::load(&settings)?;
     let number = |name: &str| -> Result<Option<u64>, Error> {
-        settings
-            .env
-            .number::<u64>(name, 0)
-            .map(|n| (n > 0).then_some(n))
-            .map_err(Error::Settings)
+        settings.env.number::<u64>(name, 0).map(|n| (n > 0).then_some(n)).map_err(Error::Settings)
     };
     match cli.command {
-        Command::Serve {
-            profile,
-            max_environments,
-            idle_seconds,
-            no_event_sources,
-            no_schedules,
-        } => {
+        Command::Serve { profile, max_environments, idle_seconds, no_event_sources, no_schedules } => {
             let options = serve::Options {
                 pools: PoolOptions {
                     binaries: target_dir(&root, &settings).join(&profile),
@@ -198,20 +181,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             };
             provision::provision(&stack, &overrides).await?;
         }
-        Command::Env {
-            function,
-            template_only,
-        } => {
-            let f = stack
-                .function(&function)
-                .ok_or_else(|| unknown_function(&function, &stack))?;
+        Command::Env { function, template_only } => {
+            let f = stack.function(&function).ok_or_else(|| unknown_function(&function, &stack))?;
             let env = if template_only {
                 f.environment.clone()
             } else {
-                f.process_environment(
-                    &stack.region,
-                    &target_dir(&root, &settings).join("debug").display().to_string(),
-                )
+                f.process_environment(&stack.region, &target_dir(&root, &settings).join("debug").display().to_string())
             };
             for (k, v) in env {
                 out!("{k}={v}");
@@ -238,11 +213,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                     .map(|f| f.binary.as_str())
                     .collect();
                 if !missing.is_empty() {
-                    return Err(Error::Settings(format!(
-                        "not built in {}: {}",
-                        dir.display(),
-                        missing.join(", ")
-                    )));
+                    return Err(Error::Settings(format!("not built in {}: {}", dir.display(), missing.join(", "))));
                 }
             }
             out!(
@@ -268,11 +239,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 None => out!("{}", text.trim_end()),
             }
         }
-        Command::Sam {
-            host_address,
-            env_vars,
-            parameter_overrides,
-        } => {
+        Command::Sam { host_address, env_vars, parameter_overrides } => {
             let doc = envfile::sam_env_vars(&stack, &host_address);
             write_private(&env_vars, &serde_json::to_string_pretty(&doc).unwrap_or_default())?;
             let lines = envfile::sam_parameter_overrides(&stack, &host_address).join("\n");
@@ -280,14 +247,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let ports: Vec<String> = envfile::loopback_ports(&stack).iter().map(u16::to_string).collect();
             out!("{}", ports.join(" "));
         }
-        Command::Invoke {
-            function,
-            data,
-            data_file,
-        } => {
-            let f = stack
-                .function(&function)
-                .ok_or_else(|| unknown_function(&function, &stack))?;
+        Command::Invoke { function, data, data_file } => {
+            let f = stack.function(&function).ok_or_else(|| unknown_function(&function, &stack))?;
             let payload = match (data, data_file) {
                 (Some(d), _) => d,
                 (None, Some(file)) => std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?,

@@ -115,22 +115,14 @@ impl Deployment {
             "localstack" => EmulatorKind::LocalStack,
             "moto" => EmulatorKind::Moto,
             other => {
-                return Err(Problem::new(
-                    "emulators.kind",
-                    format!("{other:?}: expected localstack or moto"),
-                ));
+                return Err(Problem::new("emulators.kind", format!("{other:?}: expected localstack or moto")));
             }
         };
         let emulators = Emulators {
             kind,
             sqs: expand("emulators.sqs", &file.emulators.sqs)?,
             dynamodb: expand("emulators.dynamodb", &file.emulators.dynamodb)?,
-            s3: file
-                .emulators
-                .s3
-                .iter()
-                .map(|s| expand("emulators.s3", s))
-                .collect::<Result<_, _>>()?,
+            s3: file.emulators.s3.iter().map(|s| expand("emulators.s3", s)).collect::<Result<_, _>>()?,
         };
         let mut overrides = BTreeMap::new();
         for (name, value) in &file.parameters {
@@ -152,12 +144,7 @@ impl Deployment {
             };
             overrides.insert(name.clone(), text);
         }
-        Ok(Self {
-            stack_name,
-            region: expand("stack.region", &file.stack.region)?,
-            emulators,
-            overrides,
-        })
+        Ok(Self { stack_name, region: expand("stack.region", &file.stack.region)?, emulators, overrides })
     }
 }
 
@@ -186,10 +173,7 @@ pub fn resolve(template: &Template, overrides: &BTreeMap<String, String>) -> Res
     for (name, decl) in declared {
         let at = format!("parameters.{name}");
         let no_echo = matches!(decl.get("NoEcho"), Some(Value::Bool(true)))
-            || decl
-                .get("NoEcho")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.eq_ignore_ascii_case("true"));
+            || decl.get("NoEcho").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("true"));
         let default = decl.get("Default").and_then(crate::intrinsics::scalar_text);
         let Some(text) = overrides.get(name).cloned().or(default) else {
             return Err(Problem::new(
@@ -198,11 +182,7 @@ pub fn resolve(template: &Template, overrides: &BTreeMap<String, String>) -> Res
             ));
         };
         let value = check(name, decl, &text, no_echo).map_err(|m| Problem::new(&at, m))?;
-        out.push(Parameter {
-            name: name.clone(),
-            value,
-            no_echo,
-        });
+        out.push(Parameter { name: name.clone(), value, no_echo });
     }
     Ok(out)
 }
@@ -210,27 +190,16 @@ pub fn resolve(template: &Template, overrides: &BTreeMap<String, String>) -> Res
 /// Checks `text` against a parameter declaration; returns the value as `Ref` gives it.
 fn check(name: &str, decl: &Value, text: &str, no_echo: bool) -> Result<Value, String> {
     let shown = |v: &str| {
-        if no_echo {
-            "(NoEcho value)".to_owned()
-        } else {
-            format!("{v:?}")
-        }
+        if no_echo { "(NoEcho value)".to_owned() } else { format!("{v:?}") }
     };
     let ty = decl.get("Type").and_then(Value::as_str).unwrap_or("String");
     let why = |rule: &str| {
-        let hint = decl
-            .get("ConstraintDescription")
-            .and_then(Value::as_str)
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default();
+        let hint =
+            decl.get("ConstraintDescription").and_then(Value::as_str).map(|d| format!(" ({d})")).unwrap_or_default();
         format!("{} breaks {rule}{hint}", shown(text))
     };
     let is_list = ty == "CommaDelimitedList" || ty.starts_with("List<");
-    let items: Vec<&str> = if is_list {
-        text.split(',').map(str::trim).collect()
-    } else {
-        vec![text]
-    };
+    let items: Vec<&str> = if is_list { text.split(',').map(str::trim).collect() } else { vec![text] };
     for item in &items {
         let numeric = ty == "Number" || ty == "List<Number>";
         if numeric && item.parse::<f64>().is_err() {
@@ -251,25 +220,11 @@ fn check(name: &str, decl: &Value, text: &str, no_echo: bool) -> Result<Value, S
             }
         }
         let length = item.chars().count();
-        if let Some(min) = decl
-            .get("MinLength")
-            .and_then(as_f64)
-            .filter(|min| (length as f64) < *min)
-        {
-            return Err(format!(
-                "{} is {length} characters, MinLength is {min}",
-                shown_len(no_echo, item)
-            ));
+        if let Some(min) = decl.get("MinLength").and_then(as_f64).filter(|min| (length as f64) < *min) {
+            return Err(format!("{} is {length} characters, MinLength is {min}", shown_len(no_echo, item)));
         }
-        if let Some(max) = decl
-            .get("MaxLength")
-            .and_then(as_f64)
-            .filter(|max| (length as f64) > *max)
-        {
-            return Err(format!(
-                "{} is {length} characters, MaxLength is {max}",
-                shown_len(no_echo, item)
-            ));
+        if let Some(max) = decl.get("MaxLength").and_then(as_f64).filter(|max| (length as f64) > *max) {
+            return Err(format!("{} is {length} characters, MaxLength is {max}", shown_len(no_echo, item)));
         }
         if numeric {
             let n: f64 = item.parse().unwrap_or_default();
@@ -289,11 +244,7 @@ fn check(name: &str, decl: &Value, text: &str, no_echo: bool) -> Result<Value, S
 }
 
 fn shown_len(no_echo: bool, item: &str) -> String {
-    if no_echo {
-        "the (NoEcho) value".to_owned()
-    } else {
-        format!("{item:?}")
-    }
+    if no_echo { "the (NoEcho) value".to_owned() } else { format!("{item:?}") }
 }
 
 fn as_f64(v: &Value) -> Option<f64> {
@@ -359,10 +310,7 @@ Resources: {}
         assert_eq!(e.at, "parameters.PgHost");
         assert!(e.message.contains("required"), "{e}");
         let short = with(("JwtSecret", "too-short-secret"));
-        assert!(
-            short.message.contains("MinLength is 32") && !short.message.contains("too-short"),
-            "{short}"
-        );
+        assert!(short.message.contains("MinLength is 32") && !short.message.contains("too-short"), "{short}");
         assert!(with(("PgPort", "0")).message.contains("MinValue"));
         assert!(with(("PgPort", "http")).message.contains("not a number"));
         assert!(with(("Level", "TRACE")).message.contains("AllowedValues"));

@@ -40,9 +40,7 @@ impl PathPattern {
         if path == "$default" {
             return Ok(Self::Default);
         }
-        let rest = path
-            .strip_prefix('/')
-            .ok_or_else(|| format!("path {path:?} does not start with /"))?;
+        let rest = path.strip_prefix('/').ok_or_else(|| format!("path {path:?} does not start with /"))?;
         if rest.is_empty() {
             return Ok(Self::Segments(Vec::new()));
         }
@@ -88,11 +86,7 @@ impl PathPattern {
             return Some(BTreeMap::new());
         };
         let rest = path.strip_prefix('/')?;
-        let parts: Vec<&str> = if rest.is_empty() {
-            Vec::new()
-        } else {
-            rest.split('/').collect()
-        };
+        let parts: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('/').collect() };
         let mut params = BTreeMap::new();
         for (i, segment) in pattern.iter().enumerate() {
             match segment {
@@ -124,9 +118,7 @@ impl PathPattern {
 }
 
 fn decode(part: &str) -> String {
-    percent_encoding::percent_decode_str(part)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(part).decode_utf8_lossy().into_owned()
 }
 
 #[derive(Debug, Clone)]
@@ -155,13 +147,7 @@ impl Route {
             PathPattern::Segments(_) => format!("{method} {path}"),
         };
         let method = (method != "ANY" && pattern != PathPattern::Default).then_some(method);
-        Ok(Self {
-            method,
-            path: pattern,
-            key,
-            function: function.to_owned(),
-            integration_timeout,
-        })
+        Ok(Self { method, path: pattern, key, function: function.to_owned(), integration_timeout })
     }
 }
 
@@ -182,10 +168,7 @@ impl RouteTable {
     pub fn new(routes: Vec<Route>) -> Result<Self, String> {
         for (i, a) in routes.iter().enumerate() {
             if let Some(b) = routes[..i].iter().find(|b| b.key == a.key) {
-                return Err(format!(
-                    "route {} is declared twice ({} and {})",
-                    a.key, b.function, a.function
-                ));
+                return Err(format!("route {} is declared twice ({} and {})", a.key, b.function, a.function));
             }
         }
         Ok(Self { routes })
@@ -206,10 +189,7 @@ impl RouteTable {
 }
 
 fn precedence(a: &Route, b: &Route) -> Ordering {
-    a.path
-        .specificity()
-        .cmp(&b.path.specificity())
-        .then_with(|| b.method.is_some().cmp(&a.method.is_some()))
+    a.path.specificity().cmp(&b.path.specificity()).then_with(|| b.method.is_some().cmp(&a.method.is_some()))
 }
 
 #[cfg(test)]
@@ -233,53 +213,28 @@ mod tests {
 
     #[test]
     fn api_gateway_precedence() {
-        let t = table(&[
-            "GET /pets/dog/1",
-            "GET /pets/dog/{id}",
-            "GET /pets/{proxy+}",
-            "ANY /{proxy+}",
-            "$default",
-        ]);
+        let t = table(&["GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default"]);
         assert_eq!(pick(&t, "GET", "/pets/dog/1").as_deref(), Some("GET /pets/dog/1"));
         assert_eq!(pick(&t, "GET", "/pets/dog/2").as_deref(), Some("GET /pets/dog/{id}"));
         assert_eq!(pick(&t, "GET", "/pets/cat/1").as_deref(), Some("GET /pets/{proxy+}"));
         assert_eq!(pick(&t, "POST", "/pets/cat/1").as_deref(), Some("ANY /{proxy+}"));
         assert_eq!(pick(&t, "GET", "/").as_deref(), Some("$default"));
         let t = table(&["ANY /items", "GET /items", "GET /{proxy+}"]);
-        assert_eq!(
-            pick(&t, "GET", "/items").as_deref(),
-            Some("GET /items"),
-            "a method beats ANY"
-        );
-        assert_eq!(
-            pick(&t, "DELETE", "/items").as_deref(),
-            Some("ANY /items"),
-            "an exact path beats greedy"
-        );
+        assert_eq!(pick(&t, "GET", "/items").as_deref(), Some("GET /items"), "a method beats ANY");
+        assert_eq!(pick(&t, "DELETE", "/items").as_deref(), Some("ANY /items"), "an exact path beats greedy");
     }
 
     #[test]
     fn parameters_and_misses() {
-        let t = table(&[
-            "GET /api/sessions/{userId}",
-            "GET /api/sessions/verify",
-            "GET /files/{key+}",
-            "POST /login",
-        ]);
+        let t = table(&["GET /api/sessions/{userId}", "GET /api/sessions/verify", "GET /files/{key+}", "POST /login"]);
         let m = t.find("GET", "/api/sessions/a%20b").unwrap();
         assert_eq!(m.route.key, "GET /api/sessions/{userId}");
         assert_eq!(m.params["userId"], "a b");
-        assert_eq!(
-            pick(&t, "GET", "/api/sessions/verify").as_deref(),
-            Some("GET /api/sessions/verify")
-        );
+        assert_eq!(pick(&t, "GET", "/api/sessions/verify").as_deref(), Some("GET /api/sessions/verify"));
         assert_eq!(t.find("GET", "/files/a/b/c.png").unwrap().params["key"], "a/b/c.png");
         assert!(t.find("GET", "/files/").is_none(), "greedy needs one segment");
         assert!(t.find("GET", "/files").is_none());
-        assert!(
-            t.find("GET", "/api/sessions/").is_none(),
-            "an empty parameter does not match"
-        );
+        assert!(t.find("GET", "/api/sessions/").is_none(), "an empty parameter does not match");
         assert!(t.find("GET", "/api/sessions/1/x").is_none());
         assert!(t.find("GET", "/login").is_none(), "only its method");
         assert!(t.find("POST", "/login/").is_none(), "no trailing-slash folding");

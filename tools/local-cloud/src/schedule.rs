@@ -58,16 +58,12 @@ fn rate(inner: &str) -> Result<Duration, String> {
         "hour" | "hours" => 3600,
         "day" | "days" => 86_400,
         other => {
-            return Err(format!(
-                "rate({inner}): unit {other:?} is not minute(s), hour(s) or day(s)"
-            ));
+            return Err(format!("rate({inner}): unit {other:?} is not minute(s), hour(s) or day(s)"));
         }
     };
     // EventBridge insists on the singular for 1 and the plural otherwise.
     if (n == 1) == unit.ends_with('s') {
-        return Err(format!(
-            "rate({inner}): use the singular unit for 1 and the plural otherwise"
-        ));
+        return Err(format!("rate({inner}): use the singular unit for 1 and the plural otherwise"));
     }
     Ok(Duration::from_secs(n * seconds))
 }
@@ -85,9 +81,7 @@ pub struct Cron {
     years: Vec<u32>,
 }
 
-const MONTHS: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
+const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const WEEKDAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 impl Cron {
@@ -102,11 +96,7 @@ impl Cron {
             values(text, lo, hi, names).map_err(|e| format!("cron({inner}): {name} {text:?}: {e}"))
         };
         let optional = |text: &str, name: &str, lo: u32, hi: u32, names: &[&str]| {
-            if text == "?" {
-                Ok(None)
-            } else {
-                field(text, name, lo, hi, names).map(Some)
-            }
+            if text == "?" { Ok(None) } else { field(text, name, lo, hi, names).map(Some) }
         };
         let cron = Self {
             minutes: field(minutes, "minutes", 0, 59, &[])?,
@@ -117,19 +107,14 @@ impl Cron {
             years: field(year, "year", 1970, 2199, &[])?,
         };
         if cron.days_of_month.is_some() == cron.days_of_week.is_some() {
-            return Err(format!(
-                "cron({inner}): exactly one of day-of-month and day-of-week must be ?"
-            ));
+            return Err(format!("cron({inner}): exactly one of day-of-month and day-of-week must be ?"));
         }
         Ok(cron)
     }
 
     fn day_matches(&self, date: NaiveDate) -> bool {
         let dom = self.days_of_month.as_ref().is_none_or(|d| d.contains(&date.day()));
-        let dow = self
-            .days_of_week
-            .as_ref()
-            .is_none_or(|d| d.contains(&(date.weekday().num_days_from_sunday() + 1)));
+        let dow = self.days_of_week.as_ref().is_none_or(|d| d.contains(&(date.weekday().num_days_from_sunday() + 1)));
         self.months.contains(&date.month()) && self.years.contains(&(date.year() as u32)) && dom && dow
     }
 
@@ -165,11 +150,7 @@ fn values(text: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<u32>, Stri
             }
             None => s.parse().map_err(|_| format!("{s:?} is not a number"))?,
         };
-        if (lo..=hi).contains(&n) {
-            Ok(n)
-        } else {
-            Err(format!("{n} is outside {lo}-{hi}"))
-        }
+        if (lo..=hi).contains(&n) { Ok(n) } else { Err(format!("{n} is outside {lo}-{hi}")) }
     };
     let mut out = Vec::new();
     for part in text.split(',') {
@@ -221,22 +202,10 @@ mod tests {
 
     #[test]
     fn rates() {
-        assert_eq!(
-            Expression::parse("rate(1 minute)").unwrap(),
-            Expression::Rate(Duration::from_secs(60))
-        );
-        assert_eq!(
-            Expression::parse("rate(5 minutes)").unwrap(),
-            Expression::Rate(Duration::from_secs(300))
-        );
-        assert_eq!(
-            Expression::parse("rate(2 hours)").unwrap(),
-            Expression::Rate(Duration::from_secs(7200))
-        );
-        assert_eq!(
-            Expression::parse(" rate(1 day) ").unwrap(),
-            Expression::Rate(Duration::from_secs(86400))
-        );
+        assert_eq!(Expression::parse("rate(1 minute)").unwrap(), Expression::Rate(Duration::from_secs(60)));
+        assert_eq!(Expression::parse("rate(5 minutes)").unwrap(), Expression::Rate(Duration::from_secs(300)));
+        assert_eq!(Expression::parse("rate(2 hours)").unwrap(), Expression::Rate(Duration::from_secs(7200)));
+        assert_eq!(Expression::parse(" rate(1 day) ").unwrap(), Expression::Rate(Duration::from_secs(86400)));
         for bad in [
             "rate(1 minutes)",
             "rate(2 minute)",
@@ -251,14 +220,8 @@ mod tests {
         let started = at("2026-01-01T00:00:00Z");
         let every = Expression::parse("rate(1 minute)").unwrap();
         assert_eq!(every.next_after(started, started), Some(at("2026-01-01T00:01:00Z")));
-        assert_eq!(
-            every.next_after(at("2026-01-01T00:01:00Z"), started),
-            Some(at("2026-01-01T00:02:00Z"))
-        );
-        assert_eq!(
-            every.next_after(at("2026-01-01T00:01:30Z"), started),
-            Some(at("2026-01-01T00:02:00Z"))
-        );
+        assert_eq!(every.next_after(at("2026-01-01T00:01:00Z"), started), Some(at("2026-01-01T00:02:00Z")));
+        assert_eq!(every.next_after(at("2026-01-01T00:01:30Z"), started), Some(at("2026-01-01T00:02:00Z")));
     }
 
     #[test]
@@ -267,32 +230,13 @@ mod tests {
             Expression::Cron(c) => c.next_after(at(after)),
             _ => unreachable!(),
         };
-        assert_eq!(
-            next("cron(0 10 * * ? *)", "2026-03-01T09:59:59Z"),
-            Some(at("2026-03-01T10:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 10 * * ? *)", "2026-03-01T10:00:00Z"),
-            Some(at("2026-03-02T10:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0/15 * * * ? *)", "2026-03-01T10:16:00Z"),
-            Some(at("2026-03-01T10:30:00Z"))
-        );
+        assert_eq!(next("cron(0 10 * * ? *)", "2026-03-01T09:59:59Z"), Some(at("2026-03-01T10:00:00Z")));
+        assert_eq!(next("cron(0 10 * * ? *)", "2026-03-01T10:00:00Z"), Some(at("2026-03-02T10:00:00Z")));
+        assert_eq!(next("cron(0/15 * * * ? *)", "2026-03-01T10:16:00Z"), Some(at("2026-03-01T10:30:00Z")));
         // 2026-03-02 is a Monday; MON-FRI = 2-6.
-        assert_eq!(
-            next("cron(0 18 ? * MON-FRI *)", "2026-02-28T12:00:00Z"),
-            Some(at("2026-03-02T18:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 8 1 JAN,JUL ? 2026-2027)", "2026-02-01T00:00:00Z"),
-            Some(at("2026-07-01T08:00:00Z"))
-        );
-        assert_eq!(
-            next("cron(0 8 1 1 ? 2026)", "2026-02-01T00:00:00Z"),
-            None,
-            "past its last year"
-        );
+        assert_eq!(next("cron(0 18 ? * MON-FRI *)", "2026-02-28T12:00:00Z"), Some(at("2026-03-02T18:00:00Z")));
+        assert_eq!(next("cron(0 8 1 JAN,JUL ? 2026-2027)", "2026-02-01T00:00:00Z"), Some(at("2026-07-01T08:00:00Z")));
+        assert_eq!(next("cron(0 8 1 1 ? 2026)", "2026-02-01T00:00:00Z"), None, "past its last year");
         for bad in [
             "cron(0 10 * * * *)",
             "cron(0 10 ? * ? *)",
@@ -319,9 +263,6 @@ mod tests {
         assert_eq!(e["source"], "aws.events");
         assert_eq!(e["time"], "2026-01-01T00:01:00Z");
         assert_eq!(e["resources"][0], "arn:aws:events:us-east-1:000000000000:rule/r");
-        assert_eq!(
-            (e["version"].as_str(), e["detail"].as_object().map(|d| d.len())),
-            (Some("0"), Some(0))
-        );
+        assert_eq!((e["version"].as_str(), e["detail"].as_object().map(|d| d.len())), (Some("0"), Some(0)));
     }
 }

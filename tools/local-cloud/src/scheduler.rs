@@ -25,12 +25,8 @@ pub fn start(
         let Some(pool) = functions.get(&schedule.function) else {
             continue;
         };
-        let (schedule, account, region, mut shutdown) = (
-            schedule.clone(),
-            stack.account_id.clone(),
-            stack.region.clone(),
-            shutdown.clone(),
-        );
+        let (schedule, account, region, mut shutdown) =
+            (schedule.clone(), stack.account_id.clone(), stack.region.clone(), shutdown.clone());
         tracing::info!(function = %schedule.function, rule = %schedule.rule_arn, ?rate_cap, "schedule started");
         tasks.spawn(async move {
             let started = Utc::now();
@@ -97,19 +93,11 @@ mod tests {
 
     #[test]
     fn the_speed_up_only_ever_shortens_the_wait() {
-        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let t0 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let s = schedule("rate(1 minute)");
         assert_eq!(next_fire(&s, t0, t0, None), Some(t0 + chrono::Duration::seconds(60)));
-        assert_eq!(
-            next_fire(&s, t0, t0, Some(Duration::from_secs(5))),
-            Some(t0 + chrono::Duration::seconds(5))
-        );
-        assert_eq!(
-            next_fire(&s, t0, t0, Some(Duration::from_secs(600))),
-            Some(t0 + chrono::Duration::seconds(60))
-        );
+        assert_eq!(next_fire(&s, t0, t0, Some(Duration::from_secs(5))), Some(t0 + chrono::Duration::seconds(5)));
+        assert_eq!(next_fire(&s, t0, t0, Some(Duration::from_secs(600))), Some(t0 + chrono::Duration::seconds(60)));
         let never = schedule("cron(0 8 1 1 ? 2020)");
         assert_eq!(next_fire(&never, t0, t0, None), None);
         assert_eq!(next_fire(&never, t0, t0, Some(Duration::from_secs(5))), None);

@@ -45,16 +45,9 @@ pub async fn serve(stack: Stack, options: Options) -> Result<()> {
         api_id: LOCAL_API_ID.to_owned(),
         port: options.gateway_port,
     });
-    tokio::spawn(http::serve(gateway_listener, stopped.clone(), move |req, peer| {
-        gateway.clone().handle(req, peer)
-    }));
-    let invoke = Arc::new(InvokeApi {
-        stack: stack.clone(),
-        functions: functions.clone(),
-    });
-    tokio::spawn(http::serve(invoke_listener, stopped.clone(), move |req, _| {
-        invoke.clone().handle(req)
-    }));
+    tokio::spawn(http::serve(gateway_listener, stopped.clone(), move |req, peer| gateway.clone().handle(req, peer)));
+    let invoke = Arc::new(InvokeApi { stack: stack.clone(), functions: functions.clone() });
+    tokio::spawn(http::serve(invoke_listener, stopped.clone(), move |req, _| invoke.clone().handle(req)));
     tokio::spawn(functions.clone().reap_forever(Duration::from_secs(30)));
 
     let mut sources = tokio::task::JoinSet::new();

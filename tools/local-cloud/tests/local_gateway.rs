@@ -100,11 +100,7 @@ async fn start(name: &str, max_environments: usize) -> Harness {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("localstack")).unwrap();
     std::fs::create_dir_all(dir.join("bin")).unwrap();
-    std::fs::write(
-        dir.join("template.yaml"),
-        TEMPLATE.replace("DIR", &dir.display().to_string()),
-    )
-    .unwrap();
+    std::fs::write(dir.join("template.yaml"), TEMPLATE.replace("DIR", &dir.display().to_string())).unwrap();
     std::fs::write(dir.join("localstack/parameters.toml"), PARAMETERS).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/function.py");
     for binary in ["echo", "slow", "long"] {
@@ -112,16 +108,11 @@ async fn start(name: &str, max_environments: usize) -> Harness {
     }
     let gateway_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let invoke_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (gateway_port, invoke_port) = (
-        gateway_listener.local_addr().unwrap().port(),
-        invoke_listener.local_addr().unwrap().port(),
-    );
+    let (gateway_port, invoke_port) =
+        (gateway_listener.local_addr().unwrap().port(), invoke_listener.local_addr().unwrap().port());
     let env = Env::from_map(
         &dir,
-        [
-            ("LOCAL_GATEWAY_PORT", gateway_port.to_string()),
-            ("LOCAL_INVOKE_PORT", invoke_port.to_string()),
-        ],
+        [("LOCAL_GATEWAY_PORT", gateway_port.to_string()), ("LOCAL_INVOKE_PORT", invoke_port.to_string())],
     );
     let stack = Arc::new(Stack::load(&Settings::new(&dir, env).unwrap()).unwrap_or_else(|e| panic!("{e}")));
     let options = PoolOptions {
@@ -140,16 +131,9 @@ async fn start(name: &str, max_environments: usize) -> Harness {
         api_id: "local".into(),
         port: gateway_port,
     });
-    tokio::spawn(http::serve(gateway_listener, stopped.clone(), move |req, peer| {
-        gateway.clone().handle(req, peer)
-    }));
-    let invoke = Arc::new(InvokeApi {
-        stack: stack.clone(),
-        functions: functions.clone(),
-    });
-    tokio::spawn(http::serve(invoke_listener, stopped, move |req, _| {
-        invoke.clone().handle(req)
-    }));
+    tokio::spawn(http::serve(gateway_listener, stopped.clone(), move |req, peer| gateway.clone().handle(req, peer)));
+    let invoke = Arc::new(InvokeApi { stack: stack.clone(), functions: functions.clone() });
+    tokio::spawn(http::serve(invoke_listener, stopped, move |req, _| invoke.clone().handle(req)));
     Harness {
         dir,
         stack,
@@ -171,11 +155,7 @@ async fn call(req: reqwest::RequestBuilder) -> Answer {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let text = resp.text().await.unwrap();
-    Answer {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
+    Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
 }
 
 fn client() -> reqwest::Client {
@@ -194,19 +174,12 @@ async fn only_routes_reach_functions_and_every_answer_has_a_request_id() {
         ("GET", "/echo"),
     ] {
         let a = call(client().request(method.parse().unwrap(), format!("{}{path}", h.gateway))).await;
-        assert_eq!(
-            (a.status, &a.body),
-            (404, &json!({"message": "Not Found"})),
-            "{method} {path}"
-        );
+        assert_eq!((a.status, &a.body), (404, &json!({"message": "Not Found"})), "{method} {path}");
         assert!(a.headers.contains_key("apigw-requestid"), "{method} {path}");
     }
     let big = vec![b'x'; 10 * 1024 * 1024 + 1];
     let a = call(client().post(format!("{}/echo/upload", h.gateway)).body(big)).await;
-    assert_eq!(
-        (a.status, &a.body),
-        (413, &json!({"message": "Request Entity Too Large"}))
-    );
+    assert_eq!((a.status, &a.body), (413, &json!({"message": "Request Entity Too Large"})));
     assert!(a.headers.contains_key("apigw-requestid"));
 }
 
@@ -223,12 +196,7 @@ async fn a_request_becomes_a_payload_2_0_event_and_the_function_sees_only_its_en
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let set_cookies: Vec<_> = a
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
+    let set_cookies: Vec<_> = a.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     assert_eq!(set_cookies, ["a=1", "b=2"]);
     let id = a.headers["apigw-requestid"].to_str().unwrap().to_owned();
     let e = &a.body["event"];
@@ -258,31 +226,20 @@ async fn a_request_becomes_a_payload_2_0_event_and_the_function_sees_only_its_en
     assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
     assert_eq!(env["AWS_LAMBDA_LOG_LEVEL"], "DEBUG");
     assert_eq!(env["AWS_REGION"], "eu-west-1");
-    assert!(
-        !env.contains_key("HOME") && !env.contains_key("CARGO"),
-        "nothing of the local cloud's own environment"
-    );
+    assert!(!env.contains_key("HOME") && !env.contains_key("CARGO"), "nothing of the local cloud's own environment");
 }
 
 #[tokio::test]
 async fn bodies_are_text_when_utf8_and_base64_otherwise() {
     let h = start("bodies", 2).await;
-    let a = call(
-        client()
-            .post(format!("{}/echo/a/b", h.gateway))
-            .body(vec![0xff, 0x00, 0x80]),
-    )
-    .await;
+    let a = call(client().post(format!("{}/echo/a/b", h.gateway)).body(vec![0xff, 0x00, 0x80])).await;
     assert_eq!(a.body["event"]["routeKey"], "ANY /echo/{proxy+}");
     assert_eq!(a.body["event"]["pathParameters"]["proxy"], "a/b");
     assert_eq!(a.body["event"]["isBase64Encoded"], true);
     assert_eq!(a.body["event"]["body"], "/wCA");
     let a = call(client().put(format!("{}/echo/x", h.gateway)).body("héllo")).await;
     assert_eq!(
-        (
-            a.body["event"]["isBase64Encoded"].clone(),
-            a.body["event"]["body"].clone()
-        ),
+        (a.body["event"]["isBase64Encoded"].clone(), a.body["event"]["body"].clone()),
         (json!(false), json!("héllo"))
     );
 }
@@ -320,10 +277,7 @@ async fn environments_are_reused_while_warm_and_replaced_after_a_rebuild() {
     assert_eq!(pid(&first), pid(&second), "a warm environment serves again");
     {
         // Closed at once: a binary open for writing cannot be executed (ETXTBSY).
-        let binary = std::fs::File::options()
-            .write(true)
-            .open(h.dir.join("bin/echo"))
-            .unwrap();
+        let binary = std::fs::File::options().write(true).open(h.dir.join("bin/echo")).unwrap();
         binary.set_modified(SystemTime::now() + Duration::from_secs(5)).unwrap();
     }
     let rebuilt = call(client().get(format!("{}/items/3", h.gateway))).await;
@@ -358,53 +312,24 @@ async fn the_invoke_api_answers_as_lambda_does() {
     assert_eq!(a.headers["x-amz-executed-version"], "$LATEST");
 
     let arn = "arn%3Aaws%3Alambda%3Aeu-west-1%3A000000000000%3Afunction%3Atest-echo";
-    assert_eq!(
-        call(client().post(url(arn)).json(&json!({}))).await.status,
-        200,
-        "by ARN"
-    );
+    assert_eq!(call(client().post(url(arn)).json(&json!({}))).await.status, 200, "by ARN");
 
     let a = call(client().post(url("test-echo")).json(&json!({"rawPath": "/error"}))).await;
-    assert_eq!(
-        (a.status, a.headers["x-amz-function-error"].to_str().unwrap()),
-        (200, "Unhandled")
-    );
+    assert_eq!((a.status, a.headers["x-amz-function-error"].to_str().unwrap()), (200, "Unhandled"));
     assert_eq!(a.body, json!({"errorType": "Boom", "errorMessage": "it broke"}));
 
-    let a = call(
-        client()
-            .post(url("test-slow"))
-            .json(&json!({"rawPath": "/slow", "queryStringParameters": {"s": "3"}})),
-    )
-    .await;
+    let a =
+        call(client().post(url("test-slow")).json(&json!({"rawPath": "/slow", "queryStringParameters": {"s": "3"}})))
+            .await;
     assert_eq!(a.headers["x-amz-function-error"], "Unhandled");
     assert_eq!(a.body["errorType"], "Sandbox.Timedout");
-    assert!(
-        a.body["errorMessage"]
-            .as_str()
-            .unwrap()
-            .ends_with("Task timed out after 1.00 seconds"),
-        "{}",
-        a.body
-    );
+    assert!(a.body["errorMessage"].as_str().unwrap().ends_with("Task timed out after 1.00 seconds"), "{}", a.body);
 
     let a = call(client().post(url("echo")).json(&json!({}))).await;
-    assert_eq!(
-        (a.status, a.headers["x-amzn-errortype"].to_str().unwrap()),
-        (404, "ResourceNotFoundException")
-    );
+    assert_eq!((a.status, a.headers["x-amzn-errortype"].to_str().unwrap()), (404, "ResourceNotFoundException"));
     let a = call(client().post(url("test-echo")).body("{not json")).await;
-    assert_eq!(
-        (a.status, a.headers["x-amzn-errortype"].to_str().unwrap()),
-        (400, "InvalidRequestContentException")
-    );
-    let a = call(
-        client()
-            .post(url("test-echo"))
-            .header("x-amz-invocation-type", "Event")
-            .json(&json!({"n": 1})),
-    )
-    .await;
+    assert_eq!((a.status, a.headers["x-amzn-errortype"].to_str().unwrap()), (400, "InvalidRequestContentException"));
+    let a = call(client().post(url("test-echo")).header("x-amz-invocation-type", "Event").json(&json!({"n": 1}))).await;
     assert_eq!(a.status, 202);
     assert_eq!(call(client().get(url("test-echo"))).await.status, 404);
 }
@@ -417,10 +342,7 @@ async fn a_schedule_invokes_its_function_with_a_scheduled_event() {
     let events = h.dir.join("events.jsonl");
     let deadline = Instant::now() + Duration::from_secs(10);
     let event: Value = loop {
-        if let Some(line) = std::fs::read_to_string(&events)
-            .ok()
-            .and_then(|t| t.lines().next().map(str::to_owned))
-        {
+        if let Some(line) = std::fs::read_to_string(&events).ok().and_then(|t| t.lines().next().map(str::to_owned)) {
             break serde_json::from_str(&line).unwrap();
         }
         assert!(Instant::now() < deadline, "the schedule did not fire");
@@ -429,8 +351,5 @@ async fn a_schedule_invokes_its_function_with_a_scheduled_event() {
     assert_eq!(event["detail-type"], "Scheduled Event");
     assert_eq!(event["source"], "aws.events");
     assert_eq!(event["region"], "eu-west-1");
-    assert_eq!(
-        event["resources"][0],
-        "arn:aws:events:eu-west-1:000000000000:rule/test-EchoFunctionHourly"
-    );
+    assert_eq!(event["resources"][0], "arn:aws:events:eu-west-1:000000000000:rule/test-EchoFunctionHourly");
 }

@@ -18,10 +18,7 @@ impl Backoff {
     pub fn next_delay(&mut self) -> Duration {
         let base = self.next;
         self.next = (self.next * 2).min(self.max);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let factor = 0.8 + f64::from(nanos % 1000) / 2500.0; // 0.8 ..< 1.2
         base.mul_f64(factor)
     }

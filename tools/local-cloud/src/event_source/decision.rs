@@ -68,42 +68,25 @@ impl Decision {
 /// The whole rule set: the function's response -> the receipt handles to delete.
 pub fn decide(batch: &[BatchEntry], response: &InvokeResponse, report_batch_item_failures: bool) -> Decision {
     if let Some(reason) = function_error(response) {
-        return Decision {
-            verdict: Verdict::FunctionError { reason },
-            delete: Vec::new(),
-        };
+        return Decision { verdict: Verdict::FunctionError { reason }, delete: Vec::new() };
     }
     if !report_batch_item_failures {
         return delete_all(batch);
     }
     let ids: BTreeSet<&str> = batch.iter().map(|e| e.message_id.as_str()).collect();
     match parse_batch_item_failures(&response.body, &ids) {
-        Err(reason) => Decision {
-            verdict: Verdict::InvalidResponse { reason },
-            delete: Vec::new(),
-        },
+        Err(reason) => Decision { verdict: Verdict::InvalidResponse { reason }, delete: Vec::new() },
         Ok(failed) if failed.is_empty() => delete_all(batch),
         Ok(failed) => {
-            let delete = batch
-                .iter()
-                .filter(|e| !failed.contains(&e.message_id))
-                .map(|e| e.receipt_handle.clone())
-                .collect();
-            Decision {
-                verdict: Verdict::PartialFailure {
-                    failed: failed.into_iter().collect(),
-                },
-                delete,
-            }
+            let delete =
+                batch.iter().filter(|e| !failed.contains(&e.message_id)).map(|e| e.receipt_handle.clone()).collect();
+            Decision { verdict: Verdict::PartialFailure { failed: failed.into_iter().collect() }, delete }
         }
     }
 }
 
 fn delete_all(batch: &[BatchEntry]) -> Decision {
-    Decision {
-        verdict: Verdict::Success,
-        delete: batch.iter().map(|e| e.receipt_handle.clone()).collect(),
-    }
+    Decision { verdict: Verdict::Success, delete: batch.iter().map(|e| e.receipt_handle.clone()).collect() }
 }
 
 /// `Some(reason)` when the response means the invocation failed.
@@ -116,9 +99,7 @@ pub fn function_error(response: &InvokeResponse) -> Option<String> {
         return Some(format!("invoke returned HTTP {}{summary}", response.status));
     }
     if is_lambda_error_document(&response.body) {
-        return Some(format!(
-            "function returned a Lambda error document (an init error?){summary}"
-        ));
+        return Some(format!("function returned a Lambda error document (an init error?){summary}"));
     }
     None
 }
@@ -130,9 +111,7 @@ fn is_lambda_error_document(body: &[u8]) -> bool {
     };
     map.get("errorType").is_some_and(Value::is_string)
         && map.get("errorMessage").is_some_and(Value::is_string)
-        && map
-            .keys()
-            .all(|k| matches!(k.as_str(), "errorType" | "errorMessage" | "stackTrace"))
+        && map.keys().all(|k| matches!(k.as_str(), "errorType" | "errorMessage" | "stackTrace"))
 }
 
 /// `": <errorType>: <errorMessage>"` (or the start of the body) for log messages.
@@ -191,19 +170,12 @@ mod tests {
     fn batch() -> Vec<BatchEntry> {
         ["m1", "m2", "m3"]
             .iter()
-            .map(|id| BatchEntry {
-                message_id: id.to_string(),
-                receipt_handle: format!("rh-{id}"),
-            })
+            .map(|id| BatchEntry { message_id: id.to_string(), receipt_handle: format!("rh-{id}") })
             .collect()
     }
 
     fn ok(body: &str) -> InvokeResponse {
-        InvokeResponse {
-            status: 200,
-            function_error: None,
-            body: body.as_bytes().to_vec(),
-        }
+        InvokeResponse { status: 200, function_error: None, body: body.as_bytes().to_vec() }
     }
 
     fn all() -> Vec<String> {
@@ -212,18 +184,9 @@ mod tests {
 
     #[test]
     fn partial_failure_deletes_all_but_the_failed() {
-        let d = decide(
-            &batch(),
-            &ok(r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#),
-            true,
-        );
+        let d = decide(&batch(), &ok(r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#), true);
         assert_eq!(d.delete, vec!["rh-m1".to_string(), "rh-m3".to_string()]);
-        assert_eq!(
-            d.verdict,
-            Verdict::PartialFailure {
-                failed: vec!["m2".into()]
-            }
-        );
+        assert_eq!(d.verdict, Verdict::PartialFailure { failed: vec!["m2".into()] });
         assert_eq!(d.retained(3), 1);
     }
 
@@ -237,15 +200,9 @@ mod tests {
 
     #[test]
     fn empty_or_absent_failure_list_deletes_all() {
-        for body in [
-            r#"{"batchItemFailures":[]}"#,
-            r#"{"batchItemFailures":null}"#,
-            "{}",
-            "null",
-            "",
-            "  \n",
-            r#"{"other":1}"#,
-        ] {
+        for body in
+            [r#"{"batchItemFailures":[]}"#, r#"{"batchItemFailures":null}"#, "{}", "null", "", "  \n", r#"{"other":1}"#]
+        {
             let d = decide(&batch(), &ok(body), true);
             assert_eq!(d.verdict, Verdict::Success, "body {body:?}");
             assert_eq!(d.delete, all(), "body {body:?}");
@@ -263,9 +220,7 @@ mod tests {
         for report in [true, false] {
             let d = decide(&batch(), &resp, report);
             assert!(d.delete.is_empty());
-            let Verdict::FunctionError { reason } = d.verdict else {
-                panic!("not a function error")
-            };
+            let Verdict::FunctionError { reason } = d.verdict else { panic!("not a function error") };
             assert!(reason.contains("HTTP 500") && reason.contains("boom"), "{reason}");
         }
     }
@@ -300,11 +255,7 @@ mod tests {
     #[test]
     fn init_error_relayed_with_status_200_deletes_nothing() {
         // `cargo lambda watch` 1.9.2 relays /runtime/init/error with status 200.
-        let d = decide(
-            &batch(),
-            &ok(r#"{"errorType":"Runtime.InitError","errorMessage":"no config"}"#),
-            false,
-        );
+        let d = decide(&batch(), &ok(r#"{"errorType":"Runtime.InitError","errorMessage":"no config"}"#), false);
         assert!(d.delete.is_empty());
         assert!(matches!(d.verdict, Verdict::FunctionError { .. }));
     }
@@ -316,43 +267,24 @@ mod tests {
             (r#""ok""#, "not an object"),
             ("[]", "not an object"),
             (r#"{"batchItemFailures":{"itemIdentifier":"m1"}}"#, "not a list"),
-            (
-                r#"{"batchItemFailures":[{"itemIdentifier":"nope"}]}"#,
-                "not a messageId of this batch",
-            ),
-            (
-                r#"{"batchItemFailures":[{"itemIdentifier":"m1"},{"itemIdentifier":"nope"}]}"#,
-                "not a messageId",
-            ),
-            (
-                r#"{"batchItemFailures":[{"itemIdentifier":""}]}"#,
-                "empty itemIdentifier",
-            ),
+            (r#"{"batchItemFailures":[{"itemIdentifier":"nope"}]}"#, "not a messageId of this batch"),
+            (r#"{"batchItemFailures":[{"itemIdentifier":"m1"},{"itemIdentifier":"nope"}]}"#, "not a messageId"),
+            (r#"{"batchItemFailures":[{"itemIdentifier":""}]}"#, "empty itemIdentifier"),
             (r#"{"batchItemFailures":[{"itemIdentifier":null}]}"#, "not a string"),
             (r#"{"batchItemFailures":[{"itemIdentifier":1}]}"#, "not a string"),
-            (
-                r#"{"batchItemFailures":[{"ItemIdentifier":"m1"}]}"#,
-                "without itemIdentifier",
-            ),
+            (r#"{"batchItemFailures":[{"ItemIdentifier":"m1"}]}"#, "without itemIdentifier"),
         ];
         for (body, needle) in cases {
             let d = decide(&batch(), &ok(body), true);
             assert!(d.delete.is_empty(), "body {body:?} deleted {:?}", d.delete);
-            let Verdict::InvalidResponse { reason } = d.verdict else {
-                panic!("body {body:?}: {:?}", d.verdict)
-            };
+            let Verdict::InvalidResponse { reason } = d.verdict else { panic!("body {body:?}: {:?}", d.verdict) };
             assert!(reason.contains(needle), "body {body:?}: {reason:?} lacks {needle:?}");
         }
     }
 
     #[test]
     fn without_report_batch_item_failures_any_success_deletes_all() {
-        for body in [
-            r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#,
-            "garbage",
-            "null",
-            "",
-        ] {
+        for body in [r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#, "garbage", "null", ""] {
             let d = decide(&batch(), &ok(body), false);
             assert_eq!(d.verdict, Verdict::Success, "body {body:?}");
             assert_eq!(d.delete, all());
@@ -361,32 +293,21 @@ mod tests {
 
     #[test]
     fn a_handler_result_that_merely_contains_error_fields_is_not_an_error() {
-        let d = decide(
-            &batch(),
-            &ok(r#"{"errorType":"x","errorMessage":"y","batchItemFailures":[]}"#),
-            true,
-        );
+        let d = decide(&batch(), &ok(r#"{"errorType":"x","errorMessage":"y","batchItemFailures":[]}"#), true);
         assert_eq!(d.verdict, Verdict::Success);
     }
 
     #[test]
     fn duplicate_message_ids_in_one_batch_are_all_retained_when_failed() {
         let mut b = batch();
-        b.push(BatchEntry {
-            message_id: "m2".into(),
-            receipt_handle: "rh-m2-again".into(),
-        });
+        b.push(BatchEntry { message_id: "m2".into(), receipt_handle: "rh-m2-again".into() });
         let d = decide(&b, &ok(r#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#), true);
         assert_eq!(d.delete, vec!["rh-m1".to_string(), "rh-m3".to_string()]);
     }
 
     #[test]
     fn other_2xx_statuses_count_as_success() {
-        let resp = InvokeResponse {
-            status: 202,
-            function_error: None,
-            body: Vec::new(),
-        };
+        let resp = InvokeResponse { status: 202, function_error: None, body: Vec::new() };
         assert_eq!(decide(&batch(), &resp, true).delete, all());
     }
 }

@@ -37,18 +37,8 @@ fn record(m: &Message, source: &Source) -> SqsMessage {
     r.body = m.body.clone();
     r.md5_of_body = m.md5_of_body.clone();
     r.md5_of_message_attributes = m.md5_of_message_attributes.clone();
-    r.attributes = m
-        .attributes
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
-        .collect();
-    r.message_attributes = m
-        .message_attributes
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), attribute(v)))
-        .collect();
+    r.attributes = m.attributes.iter().flatten().map(|(k, v)| (k.as_str().to_owned(), v.clone())).collect();
+    r.message_attributes = m.message_attributes.iter().flatten().map(|(k, v)| (k.clone(), attribute(v))).collect();
     r.event_source = Some("aws:sqs".into());
     r.event_source_arn = Some(source.queue_arn.clone());
     r.aws_region = Some(source.region.clone());
@@ -60,12 +50,7 @@ fn attribute(v: &MessageAttributeValue) -> SqsMessageAttribute {
     a.string_value = v.string_value.clone();
     a.binary_value = v.binary_value.as_ref().map(|b| base64_data(b.as_ref()));
     a.string_list_values = v.string_list_values.clone().unwrap_or_default();
-    a.binary_list_values = v
-        .binary_list_values
-        .iter()
-        .flatten()
-        .map(|b| base64_data(b.as_ref()))
-        .collect();
+    a.binary_list_values = v.binary_list_values.iter().flatten().map(|b| base64_data(b.as_ref())).collect();
     a.data_type = Some(v.data_type.clone());
     a
 }
@@ -108,11 +93,7 @@ mod tests {
             .attributes(A::ApproximateFirstReceiveTimestamp, "1545082649185")
             .message_attributes(
                 "traceparent",
-                MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value("00-abc-01")
-                    .build()
-                    .unwrap(),
+                MessageAttributeValue::builder().data_type("String").string_value("00-abc-01").build().unwrap(),
             )
             .message_attributes(
                 "blob",
@@ -126,10 +107,7 @@ mod tests {
     }
 
     fn source() -> Source {
-        Source {
-            queue_arn: "arn:aws:sqs:us-east-1:000000000000:auth-events".into(),
-            region: "us-east-1".into(),
-        }
+        Source { queue_arn: "arn:aws:sqs:us-east-1:000000000000:auth-events".into(), region: "us-east-1".into() }
     }
 
     #[test]
@@ -165,21 +143,11 @@ mod tests {
 
     #[test]
     fn entries_follow_record_order_and_skip_unusable_messages() {
-        let second = Message::builder()
-            .message_id("m2")
-            .receipt_handle("rh2")
-            .body("x")
-            .build();
+        let second = Message::builder().message_id("m2").receipt_handle("rh2").body("x").build();
         let broken = Message::builder().body("no id").build();
         let event = build_event(&[message(), broken, second], &source());
         let e = entries(&event);
         assert_eq!(e.len(), 2);
-        assert_eq!(
-            e[1],
-            BatchEntry {
-                message_id: "m2".into(),
-                receipt_handle: "rh2".into()
-            }
-        );
+        assert_eq!(e[1], BatchEntry { message_id: "m2".into(), receipt_handle: "rh2".into() });
     }
 }

@@ -42,11 +42,8 @@ pub fn start(
         let Some(pool) = functions.get(&mapping.function) else {
             continue;
         };
-        let concurrency = mapping
-            .maximum_concurrency
-            .map_or(DEFAULT_CONCURRENCY, |n| n as usize)
-            .min(options.max_concurrency)
-            .max(1);
+        let concurrency =
+            mapping.maximum_concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize).min(options.max_concurrency).max(1);
         let poller = poller::Poller {
             sqs: sqs.clone(),
             pool: pool.clone(),

@@ -150,10 +150,7 @@ impl Poller {
             .map_err(|e| format!("GetQueueAttributes: {}", aws_sdk_sqs::error::DisplayErrorContext(e)))?
             .attributes
             .unwrap_or_default();
-        let arn = attrs
-            .get(&QueueAttributeName::QueueArn)
-            .cloned()
-            .ok_or("queue has no QueueArn attribute")?;
+        let arn = attrs.get(&QueueAttributeName::QueueArn).cloned().ok_or("queue has no QueueArn attribute")?;
         Ok(Queue { url, arn })
     }
 
@@ -212,10 +209,7 @@ impl Poller {
     /// Invokes the function with one batch and applies the decision.
     async fn process_batch(&self, q: &Queue, messages: &[Message]) {
         let function = self.mapping.function.clone();
-        let source = Source {
-            queue_arn: q.arn.clone(),
-            region: self.region.clone(),
-        };
+        let source = Source { queue_arn: q.arn.clone(), region: self.region.clone() };
         let event = event::build_event(messages, &source);
         let entries = event::entries(&event);
         let payload = match serde_json::to_vec(&event) {
@@ -264,11 +258,8 @@ impl Poller {
             .delete
             .iter()
             .map(|rh| {
-                let id = entries
-                    .iter()
-                    .find(|e| &e.receipt_handle == rh)
-                    .map(|e| e.message_id.clone())
-                    .unwrap_or_default();
+                let id =
+                    entries.iter().find(|e| &e.receipt_handle == rh).map(|e| e.message_id.clone()).unwrap_or_default();
                 (id, rh.clone())
             })
             .collect();
@@ -281,21 +272,11 @@ impl Poller {
                     .iter()
                     .enumerate()
                     .map(|(i, (_, rh))| {
-                        DeleteMessageBatchRequestEntry::builder()
-                            .id(i.to_string())
-                            .receipt_handle(rh)
-                            .build()
+                        DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(rh).build()
                     })
                     .collect::<Result<_, _>>()
                     .expect("id and receipt handle are set");
-                match self
-                    .sqs
-                    .delete_message_batch()
-                    .queue_url(&q.url)
-                    .set_entries(Some(reqs))
-                    .send()
-                    .await
-                {
+                match self.sqs.delete_message_batch().queue_url(&q.url).set_entries(Some(reqs)).send().await {
                     Ok(out) => {
                         deleted += out.successful.len();
                         for f in out.failed {
@@ -347,13 +328,8 @@ impl Poller {
                         .ok()
                 })
                 .collect();
-            if let Err(e) = self
-                .sqs
-                .change_message_visibility_batch()
-                .queue_url(&q.url)
-                .set_entries(Some(reqs))
-                .send()
-                .await
+            if let Err(e) =
+                self.sqs.change_message_visibility_batch().queue_url(&q.url).set_entries(Some(reqs)).send().await
             {
                 warn!(function = %self.mapping.function, error = %aws_sdk_sqs::error::DisplayErrorContext(e),
                       "could not release the batch; it reappears after the visibility timeout");

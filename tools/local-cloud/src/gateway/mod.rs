@@ -74,10 +74,8 @@ impl Gateway {
 
     /// The answer, and the route it went to (for the log).
     async fn answer(&self, req: Request<Incoming>, peer: SocketAddr, id: &str) -> (Reply, Option<&Route>) {
-        let declared = req
-            .headers()
-            .get(hyper::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let declared =
+            req.headers().get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
             if declared.is_some_and(|n| n <= DRAIN_BYTES as u64) {
                 let _ = read_body(req.into_body(), 0).await;
@@ -86,10 +84,7 @@ impl Gateway {
         }
         match self.routes.find(req.method().as_str(), req.uri().path()) {
             None => (message(StatusCode::NOT_FOUND, "Not Found"), None),
-            Some(matched) => (
-                self.call(matched.route, matched.params, req, peer, id).await,
-                Some(matched.route),
-            ),
+            Some(matched) => (self.call(matched.route, matched.params, req, peer, id).await, Some(matched.route)),
         }
     }
 
@@ -163,11 +158,7 @@ async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError>
             kept.extend_from_slice(data);
         }
     }
-    if seen > limit {
-        Err(BodyError::TooLarge)
-    } else {
-        Ok(kept.freeze())
-    }
+    if seen > limit { Err(BodyError::TooLarge) } else { Ok(kept.freeze()) }
 }
 
 fn too_large() -> Reply {

@@ -7,14 +7,8 @@ use hyper::header::{HeaderName, HeaderValue, SET_COOKIE};
 use runtime_api::apigw::HttpResponse;
 
 /// Headers the gateway owns: what the function says about them is not passed on.
-const GATEWAY_HEADERS: &[&str] = &[
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "upgrade",
-    "apigw-requestid",
-];
+const GATEWAY_HEADERS: &[&str] =
+    &["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "apigw-requestid"];
 
 /// The client's answer for an invocation's outcome: the function's HTTP response, or API
 /// Gateway's 500 when the function failed or answered something that is not a response.
@@ -36,10 +30,7 @@ pub fn to_client(outcome: &Outcome) -> Result<Reply, &'static str> {
         if GATEWAY_HEADERS.contains(&name.as_str()) || name == "content-type" {
             continue;
         }
-        let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::try_from(value.as_str()),
-        ) else {
+        let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str())) else {
             return Err("malformed Lambda response");
         };
         resp.headers_mut().append(name, value);
@@ -83,11 +74,7 @@ mod tests {
         assert_eq!(h["x-a"], "1");
         assert_eq!(h["x-b"], "1,2");
         assert!(h.get("content-length").is_none(), "the gateway computes it");
-        let cookies: Vec<_> = h
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect();
+        let cookies: Vec<_> = h.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
         assert_eq!(cookies, ["a=1; Path=/", "b=2"]);
         assert_eq!(body(r).await, "hi");
     }
@@ -104,12 +91,7 @@ mod tests {
     #[tokio::test]
     async fn failures_are_500s() {
         assert!(to_client(&Outcome::error("Sandbox.Timedout", "x")).is_err());
-        for bad in [
-            "not json",
-            r#"{"statusCode":"200"}"#,
-            r#"{"statusCode":99}"#,
-            r#"{"statusCode":200,"body":{}}"#,
-        ] {
+        for bad in ["not json", r#"{"statusCode":"200"}"#, r#"{"statusCode":99}"#, r#"{"statusCode":200,"body":{}}"#] {
             assert!(response(bad).is_err(), "{bad}");
         }
         let r = internal_server_error();

@@ -34,18 +34,10 @@ pub async fn table(ddb: &Client, table: &Table, endpoint: &str) -> Result<String
                     "exists with another key schema; restart the emulator to recreate it (bash localstack/ctl.sh restart aws)",
                 ));
             }
-            let mut indexes: Vec<&str> = described
-                .global_secondary_indexes()
-                .iter()
-                .filter_map(|i| i.index_name())
-                .collect();
-            let mut wanted: Vec<&str> = table
-                .spec
-                .global_secondary_indexes
-                .iter()
-                .flatten()
-                .map(|i| i.index_name.as_str())
-                .collect();
+            let mut indexes: Vec<&str> =
+                described.global_secondary_indexes().iter().filter_map(|i| i.index_name()).collect();
+            let mut wanted: Vec<&str> =
+                table.spec.global_secondary_indexes.iter().flatten().map(|i| i.index_name.as_str()).collect();
             indexes.sort_unstable();
             wanted.sort_unstable();
             if indexes != wanted {
@@ -127,16 +119,11 @@ async fn time_to_live(ddb: &Client, table: &Table, what: &str) -> Result<String>
     let Some(spec) = table.spec.time_to_live_specification.as_ref().filter(|t| t.enabled) else {
         return Ok("no TTL".to_owned());
     };
-    let attribute = spec
-        .attribute_name
-        .clone()
-        .ok_or_else(|| Error::aws(what, "TimeToLiveSpecification has no AttributeName"))?;
+    let attribute =
+        spec.attribute_name.clone().ok_or_else(|| Error::aws(what, "TimeToLiveSpecification has no AttributeName"))?;
     let out = retry(what, || ddb.describe_time_to_live().table_name(&table.name).send()).await?;
     let current = out.time_to_live_description;
-    let status = current
-        .as_ref()
-        .and_then(|c| c.time_to_live_status.as_ref())
-        .map(|s| s.as_str().to_owned());
+    let status = current.as_ref().and_then(|c| c.time_to_live_status.as_ref()).map(|s| s.as_str().to_owned());
     let enabled = matches!(status.as_deref(), Some("ENABLED" | "ENABLING"));
     if !enabled || current.as_ref().and_then(|c| c.attribute_name.as_deref()) != Some(attribute.as_str()) {
         let ttl = TimeToLiveSpecification::builder()
@@ -145,10 +132,7 @@ async fn time_to_live(ddb: &Client, table: &Table, what: &str) -> Result<String>
             .build()
             .map_err(|e| Error::aws(what, e))?;
         retry(what, || {
-            ddb.update_time_to_live()
-                .table_name(&table.name)
-                .time_to_live_specification(ttl.clone())
-                .send()
+            ddb.update_time_to_live().table_name(&table.name).time_to_live_specification(ttl.clone()).send()
         })
         .await?;
     }

@@ -35,21 +35,12 @@ pub async fn bucket(s3: &Client, bucket: &Bucket, region: &str, endpoint: &str) 
     };
     let mut notes = Vec::new();
     if let Some(policy) = &bucket.policy {
-        retry(&what, || {
-            s3.put_bucket_policy()
-                .bucket(&bucket.name)
-                .policy(policy.to_string())
-                .send()
-        })
-        .await?;
+        retry(&what, || s3.put_bucket_policy().bucket(&bucket.name).policy(policy.to_string()).send()).await?;
         notes.push("policy".to_owned());
     }
     if let Some(lifecycle) = &bucket.lifecycle {
         let config = lifecycle_configuration(lifecycle).map_err(|e| Error::aws(&what, e))?;
-        let put = s3
-            .put_bucket_lifecycle_configuration()
-            .bucket(&bucket.name)
-            .lifecycle_configuration(config);
+        let put = s3.put_bucket_lifecycle_configuration().bucket(&bucket.name).lifecycle_configuration(config);
         notes.push(match retry(&what, || put.clone().send()).await {
             Ok(_) => "lifecycle rules".to_owned(),
             Err(e) => format!("no lifecycle rules on this store ({})", short(&e)),
@@ -63,11 +54,7 @@ pub async fn bucket(s3: &Client, bucket: &Bucket, region: &str, endpoint: &str) 
             Err(e) => format!("no CORS rules on this store ({})", short(&e)),
         });
     }
-    Ok(format!(
-        "  s3    {:<28} {state}  {} at {endpoint}",
-        bucket.name,
-        notes.join(", ")
-    ))
+    Ok(format!("  s3    {:<28} {state}  {} at {endpoint}", bucket.name, notes.join(", ")))
 }
 
 fn short(e: &Error) -> String {
@@ -76,61 +63,38 @@ fn short(e: &Error) -> String {
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    v.and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(scalar_text).collect())
+    v.and_then(Value::as_array).map(|items| items.iter().filter_map(scalar_text).collect())
 }
 
 fn days(v: Option<&Value>) -> Result<Option<i32>, String> {
-    v.map(|d| {
-        scalar_text(d)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("{d} is not a number of days"))
-    })
-    .transpose()
+    v.map(|d| scalar_text(d).and_then(|s| s.parse().ok()).ok_or_else(|| format!("{d} is not a number of days")))
+        .transpose()
 }
 
 /// CloudFormation's `LifecycleConfiguration` in S3's API form.
 fn lifecycle_configuration(cfn: &Value) -> Result<BucketLifecycleConfiguration, String> {
-    const KNOWN: &[&str] = &[
-        "Id",
-        "Status",
-        "Prefix",
-        "ExpirationInDays",
-        "AbortIncompleteMultipartUpload",
-    ];
+    const KNOWN: &[&str] = &["Id", "Status", "Prefix", "ExpirationInDays", "AbortIncompleteMultipartUpload"];
     let mut rules = Vec::new();
     for rule in cfn.get("Rules").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(key) = rule
-            .as_object()
-            .and_then(|r| r.keys().find(|k| !KNOWN.contains(&k.as_str())))
-        {
-            return Err(format!(
-                "LifecycleConfiguration: the local cloud does not apply {key} (it applies {KNOWN:?})"
-            ));
+        if let Some(key) = rule.as_object().and_then(|r| r.keys().find(|k| !KNOWN.contains(&k.as_str()))) {
+            return Err(format!("LifecycleConfiguration: the local cloud does not apply {key} (it applies {KNOWN:?})"));
         }
         let prefix = rule.get("Prefix").and_then(scalar_text).unwrap_or_default();
         let mut built = LifecycleRule::builder()
             .set_id(rule.get("Id").and_then(scalar_text))
-            .status(ExpirationStatus::from(
-                rule.get("Status").and_then(Value::as_str).unwrap_or("Enabled"),
-            ))
+            .status(ExpirationStatus::from(rule.get("Status").and_then(Value::as_str).unwrap_or("Enabled")))
             .filter(LifecycleRuleFilter::builder().prefix(prefix).build());
         if let Some(d) = days(rule.get("ExpirationInDays"))? {
             built = built.expiration(LifecycleExpiration::builder().days(d).build());
         }
         if let Some(d) = days(rule.pointer("/AbortIncompleteMultipartUpload/DaysAfterInitiation"))? {
             built = built.abort_incomplete_multipart_upload(
-                AbortIncompleteMultipartUpload::builder()
-                    .days_after_initiation(d)
-                    .build(),
+                AbortIncompleteMultipartUpload::builder().days_after_initiation(d).build(),
             );
         }
         rules.push(built.build().map_err(|e| e.to_string())?);
     }
-    BucketLifecycleConfiguration::builder()
-        .set_rules(Some(rules))
-        .build()
-        .map_err(|e| e.to_string())
+    BucketLifecycleConfiguration::builder().set_rules(Some(rules)).build().map_err(|e| e.to_string())
 }
 
 /// CloudFormation's `CorsConfiguration` in S3's API form.
@@ -150,10 +114,7 @@ fn cors_configuration(cfn: &Value) -> Result<CorsConfiguration, String> {
                 .map_err(|e| e.to_string())?,
         );
     }
-    CorsConfiguration::builder()
-        .set_cors_rules(Some(rules))
-        .build()
-        .map_err(|e| e.to_string())
+    CorsConfiguration::builder().set_cors_rules(Some(rules)).build().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -171,11 +132,7 @@ mod tests {
         let rule = &lifecycle.rules()[0];
         assert_eq!(rule.filter().and_then(|f| f.prefix()), Some("uploads/"));
         assert_eq!(rule.expiration().and_then(|e| e.days()), Some(1));
-        assert_eq!(
-            rule.abort_incomplete_multipart_upload()
-                .and_then(|a| a.days_after_initiation()),
-            Some(1)
-        );
+        assert_eq!(rule.abort_incomplete_multipart_upload().and_then(|a| a.days_after_initiation()), Some(1));
         assert!(
             lifecycle_configuration(&json!({"Rules": [{"Status": "Enabled", "Transitions": []}]}))
                 .unwrap_err()

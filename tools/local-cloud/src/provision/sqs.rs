@@ -59,44 +59,25 @@ async fn ensure(sqs: &Client, queue: &Queue) -> Result<&'static str> {
 
 async fn set_attributes(sqs: &Client, queue: &Queue, attributes: &BTreeMap<String, String>) -> Result<()> {
     let what = format!("SQS queue {}", queue.name);
-    let wanted: HashMap<QueueAttributeName, String> = attributes
-        .iter()
-        .map(|(k, v)| (QueueAttributeName::from(k.as_str()), v.clone()))
-        .collect();
-    retry(&what, || {
-        sqs.set_queue_attributes()
-            .queue_url(&queue.url)
-            .set_attributes(Some(wanted.clone()))
-            .send()
-    })
-    .await?;
+    let wanted: HashMap<QueueAttributeName, String> =
+        attributes.iter().map(|(k, v)| (QueueAttributeName::from(k.as_str()), v.clone())).collect();
+    retry(&what, || sqs.set_queue_attributes().queue_url(&queue.url).set_attributes(Some(wanted.clone())).send())
+        .await?;
     let out = retry(&what, || {
-        sqs.get_queue_attributes()
-            .queue_url(&queue.url)
-            .attribute_names(QueueAttributeName::All)
-            .send()
+        sqs.get_queue_attributes().queue_url(&queue.url).attribute_names(QueueAttributeName::All).send()
     })
     .await?;
     let actual = out.attributes.unwrap_or_default();
-    let arn = actual
-        .get(&QueueAttributeName::QueueArn)
-        .map(String::as_str)
-        .unwrap_or_default();
+    let arn = actual.get(&QueueAttributeName::QueueArn).map(String::as_str).unwrap_or_default();
     if arn != queue.arn {
-        return Err(Error::aws(
-            what,
-            format!("the emulator's ARN is {arn}, the stack's is {}", queue.arn),
-        ));
+        return Err(Error::aws(what, format!("the emulator's ARN is {arn}, the stack's is {}", queue.arn)));
     }
     for (name, value) in &wanted {
         let got = actual.get(name).map(String::as_str).unwrap_or_default();
         if !same_attribute(got, value) {
             return Err(Error::aws(
                 &what,
-                format!(
-                    "{} did not stick: wanted {value}, the emulator has {got}",
-                    name.as_str()
-                ),
+                format!("{} did not stick: wanted {value}, the emulator has {got}", name.as_str()),
             ));
         }
     }
@@ -108,21 +89,13 @@ fn same_attribute(got: &str, wanted: &str) -> bool {
     if got == wanted {
         return true;
     }
-    let (Ok(got), Ok(wanted)) = (
-        serde_json::from_str::<serde_json::Value>(got),
-        serde_json::from_str::<serde_json::Value>(wanted),
-    ) else {
+    let (Ok(got), Ok(wanted)) =
+        (serde_json::from_str::<serde_json::Value>(got), serde_json::from_str::<serde_json::Value>(wanted))
+    else {
         return false;
     };
     let normalise = |v: &serde_json::Map<String, serde_json::Value>| -> BTreeMap<String, String> {
-        v.iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    crate::intrinsics::scalar_text(v).unwrap_or_else(|| v.to_string()),
-                )
-            })
-            .collect()
+        v.iter().map(|(k, v)| (k.clone(), crate::intrinsics::scalar_text(v).unwrap_or_else(|| v.to_string()))).collect()
     };
     match (got.as_object(), wanted.as_object()) {
         (Some(got), Some(wanted)) => normalise(got) == normalise(wanted),
@@ -141,10 +114,7 @@ mod tests {
             r#"{"maxReceiveCount":"3","deadLetterTargetArn":"arn:x"}"#,
             r#"{"deadLetterTargetArn":"arn:x","maxReceiveCount":3}"#
         ));
-        assert!(!same_attribute(
-            r#"{"maxReceiveCount":"5"}"#,
-            r#"{"maxReceiveCount":3}"#
-        ));
+        assert!(!same_attribute(r#"{"maxReceiveCount":"5"}"#, r#"{"maxReceiveCount":3}"#));
         assert!(!same_attribute("30", "60"));
     }
 }

@@ -46,10 +46,7 @@ impl Environment {
         if !spec.binary.is_file() {
             return Err(Outcome::error(
                 "Runtime.InvalidEntrypoint",
-                &format!(
-                    "{} does not exist: build it (cargo build --workspace --bins)",
-                    spec.binary.display()
-                ),
+                &format!("{} does not exist: build it (cargo build --workspace --bins)", spec.binary.display()),
             ));
         }
         let api = RuntimeApi::start()
@@ -66,11 +63,7 @@ impl Environment {
         // After spawn: the builder names the function, the ARN names its account.
         api.set_function_arn(&spec.arn);
         match process.wait_ready(spec.init_timeout).await {
-            Ok(_) => Ok(Self {
-                process,
-                started_at,
-                idle_since: Instant::now(),
-            }),
+            Ok(_) => Ok(Self { process, started_at, idle_since: Instant::now() }),
             Err(e) => {
                 let _ = process.kill().await;
                 Err(init_failure(e, spec.init_timeout))
@@ -102,10 +95,8 @@ impl Environment {
             Err(InvokeError::Timeout) => {
                 // Lambda stops the environment of a timed-out invocation.
                 let _ = self.process.kill().await;
-                let message = format!(
-                    "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
-                    timeout.as_secs_f64()
-                );
+                let message =
+                    format!("RequestId: {request_id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64());
                 (Outcome::error("Sandbox.Timedout", &message), After::Discard)
             }
             Err(InvokeError::ProcessExited(status)) => {
@@ -126,16 +117,12 @@ fn init_failure(e: InvokeError, init_timeout: Duration) -> Outcome {
     match e {
         // The runtime's own report (missing configuration and the like), as Lambda relays it.
         InvokeError::InitError(body) => Outcome::Error(body),
-        InvokeError::ProcessExited(status) => Outcome::error(
-            "Runtime.ExitError",
-            &format!("Runtime exited during init with error: {status}"),
-        ),
+        InvokeError::ProcessExited(status) => {
+            Outcome::error("Runtime.ExitError", &format!("Runtime exited during init with error: {status}"))
+        }
         InvokeError::Timeout => Outcome::error(
             "Sandbox.Timedout",
-            &format!(
-                "INIT_REPORT Init Duration: {} ms Phase: init Status: timeout",
-                init_timeout.as_millis()
-            ),
+            &format!("INIT_REPORT Init Duration: {} ms Phase: init Status: timeout", init_timeout.as_millis()),
         ),
         other => Outcome::error("Runtime.Unknown", &other.to_string()),
     }

@@ -37,9 +37,7 @@ pub enum Outcome {
 impl Outcome {
     /// An error document of Lambda's own (`Sandbox.Timedout`, `Runtime.ExitError`, ...).
     pub fn error(error_type: &str, message: &str) -> Self {
-        Self::Error(Bytes::from(
-            json!({"errorType": error_type, "errorMessage": message}).to_string(),
-        ))
+        Self::Error(Bytes::from(json!({"errorType": error_type, "errorMessage": message}).to_string()))
     }
 
     /// The `errorType` of an error, for logs (never the message: it may hold user data).

@@ -34,11 +34,7 @@ pub struct FunctionPool {
 
 impl FunctionPool {
     fn new(spec: Spec, max_environments: usize) -> Self {
-        Self {
-            spec,
-            slots: Semaphore::new(max_environments.max(1)),
-            idle: Mutex::default(),
-        }
+        Self { spec, slots: Semaphore::new(max_environments.max(1)), idle: Mutex::default() }
     }
 
     pub fn name(&self) -> &str {
@@ -62,11 +58,7 @@ impl FunctionPool {
                 Err(outcome) => outcome,
             },
         };
-        Invocation {
-            request_id,
-            outcome,
-            duration: started.elapsed(),
-        }
+        Invocation { request_id, outcome, duration: started.elapsed() }
     }
 
     async fn run(&self, mut env: Environment, request_id: &str, payload: Bytes) -> Outcome {
@@ -134,15 +126,9 @@ impl Functions {
                 timeout: f.timeout,
                 init_timeout: options.init_timeout,
             };
-            pools.insert(
-                f.name.clone(),
-                Arc::new(FunctionPool::new(spec, options.max_environments)),
-            );
+            pools.insert(f.name.clone(), Arc::new(FunctionPool::new(spec, options.max_environments)));
         }
-        Ok(Self {
-            pools,
-            idle_timeout: options.idle_timeout,
-        })
+        Ok(Self { pools, idle_timeout: options.idle_timeout })
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<FunctionPool>> {

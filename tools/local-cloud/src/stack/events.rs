@@ -72,9 +72,7 @@ pub fn events(r: &Resource<'_>, f: &Function, queues: &[Queue], resolver: &Resol
         match ty {
             "HttpApi" => out.routes.push(route(&props, &at, f, resolver)?),
             "SQS" => out.mappings.push(sqs(&props, &at, f, &source, queues, resolver)?),
-            "Schedule" => out
-                .schedules
-                .push(schedule(&props, &at, f, &source, event_id, r.logical_id, resolver)?),
+            "Schedule" => out.schedules.push(schedule(&props, &at, f, &source, event_id, r.logical_id, resolver)?),
             other => {
                 return Err(Problem::new(
                     format!("{at}.Type"),
@@ -88,10 +86,7 @@ pub fn events(r: &Resource<'_>, f: &Function, queues: &[Queue], resolver: &Resol
 
 /// Refuses properties outside `known`.
 fn only(props: &Value, at: &str, known: &[&str]) -> Result<(), Problem> {
-    match props
-        .as_object()
-        .and_then(|p| p.keys().find(|k| !known.contains(&k.as_str())))
-    {
+    match props.as_object().and_then(|p| p.keys().find(|k| !known.contains(&k.as_str()))) {
         Some(key) => Err(Problem::new(
             format!("{at}.Properties.{key}"),
             format!("not applied by the local cloud (it applies {known:?})"),
@@ -105,9 +100,7 @@ fn get<'v>(props: &'v Value, key: &str) -> Option<&'v Value> {
 }
 
 fn text(props: &Value, key: &str, at: &str, resolver: &Resolver<'_>) -> Result<Option<String>, Problem> {
-    get(props, key)
-        .map(|v| intrinsics::resolve_text(v, &format!("{at}.Properties.{key}"), resolver))
-        .transpose()
+    get(props, key).map(|v| intrinsics::resolve_text(v, &format!("{at}.Properties.{key}"), resolver)).transpose()
 }
 
 fn count(props: &Value, key: &str, at: &str, resolver: &Resolver<'_>, default: u32) -> Result<u32, Problem> {
@@ -124,27 +117,13 @@ fn flag(props: &Value, key: &str, at: &str, resolver: &Resolver<'_>) -> Result<O
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
-        Some(other) => Err(Problem::new(
-            format!("{at}.Properties.{key}"),
-            format!("{other:?} is not true or false"),
-        )),
+        Some(other) => Err(Problem::new(format!("{at}.Properties.{key}"), format!("{other:?} is not true or false"))),
     }
 }
 
 fn route(props: &Value, at: &str, f: &Function, resolver: &Resolver<'_>) -> Result<(String, Route), Problem> {
     // RouteSettings only throttle: nothing to emulate for one developer.
-    only(
-        props,
-        at,
-        &[
-            "ApiId",
-            "Method",
-            "Path",
-            "TimeoutInMillis",
-            "PayloadFormatVersion",
-            "RouteSettings",
-        ],
-    )?;
+    only(props, at, &["ApiId", "Method", "Path", "TimeoutInMillis", "PayloadFormatVersion", "RouteSettings"])?;
     let api = match get(props, "ApiId") {
         // SAM's implicit API when no ApiId is given.
         None => "ServerlessHttpApi".to_owned(),
@@ -166,10 +145,7 @@ fn route(props: &Value, at: &str, f: &Function, resolver: &Resolver<'_>) -> Resu
         text(props, "Path", at, resolver)?.ok_or_else(|| Problem::new(format!("{at}.Properties.Path"), "missing"))?;
     let timeout_ms = count(props, "TimeoutInMillis", at, resolver, 30_000)?;
     if !(50..=30_000).contains(&timeout_ms) {
-        return Err(Problem::new(
-            format!("{at}.Properties.TimeoutInMillis"),
-            "API Gateway accepts 50 to 30000",
-        ));
+        return Err(Problem::new(format!("{at}.Properties.TimeoutInMillis"), "API Gateway accepts 50 to 30000"));
     }
     let route = Route::new(&method, &path, &f.name, Duration::from_millis(timeout_ms.into()))
         .map_err(|e| Problem::new(at, e))?;
@@ -187,14 +163,7 @@ fn sqs(
     only(
         props,
         at,
-        &[
-            "Queue",
-            "BatchSize",
-            "MaximumBatchingWindowInSeconds",
-            "FunctionResponseTypes",
-            "Enabled",
-            "ScalingConfig",
-        ],
+        &["Queue", "BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "Enabled", "ScalingConfig"],
     )?;
     let queue_at = format!("{at}.Properties.Queue");
     let arn = text(props, "Queue", at, resolver)?.ok_or_else(|| Problem::new(&queue_at, "missing"))?;
@@ -206,10 +175,7 @@ fn sqs(
     let batch_size = count(props, "BatchSize", at, resolver, 10)?;
     let window = count(props, "MaximumBatchingWindowInSeconds", at, resolver, 0)?;
     if !(1..=MAX_BATCH_SIZE).contains(&batch_size) {
-        return Err(Problem::new(
-            format!("{at}.Properties.BatchSize"),
-            format!("must be 1 to {MAX_BATCH_SIZE}"),
-        ));
+        return Err(Problem::new(format!("{at}.Properties.BatchSize"), format!("must be 1 to {MAX_BATCH_SIZE}")));
     }
     if window > MAX_BATCHING_WINDOW_SECONDS {
         return Err(Problem::new(
@@ -228,10 +194,7 @@ fn sqs(
         Some(v) => match intrinsics::resolve_value(v, &format!("{at}.Properties.FunctionResponseTypes"), resolver)? {
             Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
             _ => {
-                return Err(Problem::new(
-                    format!("{at}.Properties.FunctionResponseTypes"),
-                    "expected a list",
-                ));
+                return Err(Problem::new(format!("{at}.Properties.FunctionResponseTypes"), "expected a list"));
             }
         },
     };
@@ -248,10 +211,7 @@ fn sqs(
             only(scaling, &scaling_at, &["MaximumConcurrency"])?;
             let n = count(scaling, "MaximumConcurrency", &scaling_at, resolver, 1000)?;
             if !(2..=1000).contains(&n) {
-                return Err(Problem::new(
-                    format!("{scaling_at}.MaximumConcurrency"),
-                    "must be 2 to 1000",
-                ));
+                return Err(Problem::new(format!("{scaling_at}.MaximumConcurrency"), "must be 2 to 1000"));
             }
             Some(n)
         }
@@ -279,27 +239,12 @@ fn schedule(
     resolver: &Resolver<'_>,
 ) -> Result<Schedule, Problem> {
     // EventBridge's own delivery retries (RetryPolicy) have nothing to retry locally.
-    only(
-        props,
-        at,
-        &[
-            "Schedule",
-            "Enabled",
-            "State",
-            "Input",
-            "Name",
-            "Description",
-            "RetryPolicy",
-        ],
-    )?;
+    only(props, at, &["Schedule", "Enabled", "State", "Input", "Name", "Description", "RetryPolicy"])?;
     let expression_text = text(props, "Schedule", at, resolver)?
         .ok_or_else(|| Problem::new(format!("{at}.Properties.Schedule"), "missing"))?;
     let expression =
         Expression::parse(&expression_text).map_err(|e| Problem::new(format!("{at}.Properties.Schedule"), e))?;
-    let enabled = match (
-        flag(props, "Enabled", at, resolver)?,
-        text(props, "State", at, resolver)?.as_deref(),
-    ) {
+    let enabled = match (flag(props, "Enabled", at, resolver)?, text(props, "State", at, resolver)?.as_deref()) {
         (Some(enabled), _) => enabled,
         (None, None | Some("ENABLED")) => true,
         (None, Some("DISABLED")) => false,

@@ -105,17 +105,13 @@ pub fn function(template: &Template, r: &Resource<'_>, resolver: &Resolver<'_>) 
             None => Ok(default),
             Some(v) => {
                 let text = intrinsics::resolve_text(&v, &r.at(key), resolver)?;
-                text.parse()
-                    .map_err(|_| Problem::new(r.at(key), format!("{text:?} is not a whole number")))
+                text.parse().map_err(|_| Problem::new(r.at(key), format!("{text:?} is not a whole number")))
             }
         }
     };
     let timeout = number("Timeout", 3)?;
     if !(1..=900).contains(&timeout) {
-        return Err(Problem::new(
-            r.at("Timeout"),
-            format!("{timeout} is outside Lambda's 1-900 seconds"),
-        ));
+        return Err(Problem::new(r.at("Timeout"), format!("{timeout} is outside Lambda's 1-900 seconds")));
     }
     let memory_mb = number("MemorySize", 128)?;
     let handler = match property("Handler") {
@@ -126,17 +122,10 @@ pub fn function(template: &Template, r: &Resource<'_>, resolver: &Resolver<'_>) 
         Some(v) => intrinsics::resolve_value(&v, &r.at("LoggingConfig"), resolver)?,
         None => Value::Null,
     };
-    let log_format = logging
-        .get("LogFormat")
-        .and_then(scalar_text)
-        .unwrap_or_else(|| "Text".to_owned());
+    let log_format = logging.get("LogFormat").and_then(scalar_text).unwrap_or_else(|| "Text".to_owned());
     // Lambda's application log level only exists with JSON logs (it defaults to INFO there).
-    let application_log_level = (log_format == "JSON").then(|| {
-        logging
-            .get("ApplicationLogLevel")
-            .and_then(scalar_text)
-            .unwrap_or_else(|| "INFO".to_owned())
-    });
+    let application_log_level = (log_format == "JSON")
+        .then(|| logging.get("ApplicationLogLevel").and_then(scalar_text).unwrap_or_else(|| "INFO".to_owned()));
     let environment = environment(template, r, resolver)?;
     let name = resolver.physical_name(id)?;
     Ok(Function {
@@ -172,10 +161,7 @@ fn environment(
     let mut out = BTreeMap::new();
     for (key, value) in variables {
         if RESERVED.contains(&key.as_str()) {
-            return Err(Problem::new(
-                format!("{at}.{key}"),
-                "a key Lambda reserves for itself: Lambda refuses it",
-            ));
+            return Err(Problem::new(format!("{at}.{key}"), "a key Lambda reserves for itself: Lambda refuses it"));
         }
         let text = scalar_text(&value)
             .ok_or_else(|| Problem::new(format!("{at}.{key}"), "an environment variable must be a string"))?;

@@ -171,17 +171,11 @@ impl Stack {
         if apis.len() > 1 {
             return Err(Problem::new(
                 "Resources",
-                format!(
-                    "routes go to {} HTTP APIs {apis:?}; the local gateway serves one",
-                    apis.len()
-                ),
+                format!("routes go to {} HTTP APIs {apis:?}; the local gateway serves one", apis.len()),
             ));
         }
         for (i, f) in self.functions.iter().enumerate() {
-            if let Some(other) = self.functions[..i]
-                .iter()
-                .find(|o| o.name == f.name || o.binary == f.binary)
-            {
+            if let Some(other) = self.functions[..i].iter().find(|o| o.name == f.name || o.binary == f.binary) {
                 return Err(Problem::new(
                     format!("Resources.{}", f.logical_id),
                     format!("has the same FunctionName or Binary as {}", other.logical_id),
@@ -194,9 +188,7 @@ impl Stack {
 
     /// A function by its `FunctionName`, its `Binary` or its logical id.
     pub fn function(&self, key: &str) -> Option<&Function> {
-        self.functions
-            .iter()
-            .find(|f| f.name == key || f.binary == key || f.logical_id == key)
+        self.functions.iter().find(|f| f.name == key || f.binary == key || f.logical_id == key)
     }
 
     /// A function by what Lambda's Invoke API accepts: its name, its ARN or a partial ARN
@@ -206,9 +198,7 @@ impl Stack {
         self.functions.iter().find(|f| {
             f.name == unqualified
                 || f.arn == unqualified
-                || unqualified
-                    .strip_prefix(&self.account_id)
-                    .and_then(|r| r.strip_prefix(":function:"))
+                || unqualified.strip_prefix(&self.account_id).and_then(|r| r.strip_prefix(":function:"))
                     == Some(f.name.as_str())
         })
     }
@@ -228,10 +218,7 @@ fn outputs(template: &Template, resolver: &Resolver<'_>) -> Result<Vec<(String, 
             continue;
         }
         let value = output.get("Value").unwrap_or(&serde_json::Value::Null);
-        out.push((
-            name.clone(),
-            intrinsics::resolve_text(value, &format!("Outputs.{name}.Value"), resolver)?,
-        ));
+        out.push((name.clone(), intrinsics::resolve_text(value, &format!("Outputs.{name}.Value"), resolver)?));
     }
     Ok(out)
 }

@@ -72,10 +72,7 @@ impl<'a> Resolver<'a> {
             return Ok(name.clone());
         }
         if self.names.borrow().get(logical_id).is_some() {
-            return Err(Problem::new(
-                format!("Resources.{logical_id}"),
-                "its name refers back to itself",
-            ));
+            return Err(Problem::new(format!("Resources.{logical_id}"), "its name refers back to itself"));
         }
         let resource = self
             .template
@@ -84,19 +81,13 @@ impl<'a> Resolver<'a> {
         if !self.exists(&resource)? {
             return Err(Problem::new(
                 format!("Resources.{logical_id}"),
-                format!(
-                    "not created: its Condition {} is false",
-                    resource.condition().unwrap_or_default()
-                ),
+                format!("not created: its Condition {} is false", resource.condition().unwrap_or_default()),
             ));
         }
         self.names.borrow_mut().insert(logical_id.to_owned(), None);
         let name = self.name_of(&resource);
         match &name {
-            Ok(name) => self
-                .names
-                .borrow_mut()
-                .insert(logical_id.to_owned(), Some(name.clone())),
+            Ok(name) => self.names.borrow_mut().insert(logical_id.to_owned(), Some(name.clone())),
             Err(_) => self.names.borrow_mut().remove(logical_id),
         };
         name
@@ -145,10 +136,7 @@ impl Lookup for Resolver<'_> {
             "AWS::AccountId" => self.account_id.clone().into(),
             "AWS::StackName" => self.stack_name.clone().into(),
             "AWS::StackId" => self
-                .arn(
-                    "cloudformation",
-                    &format!("stack/{}/00000000-0000-0000-0000-000000000000", self.stack_name),
-                )
+                .arn("cloudformation", &format!("stack/{}/00000000-0000-0000-0000-000000000000", self.stack_name))
                 .into(),
             "AWS::Partition" => "aws".into(),
             "AWS::URLSuffix" => "amazonaws.com".into(),
@@ -219,11 +207,6 @@ impl Lookup for Resolver<'_> {
     }
 
     fn mapping(&self, map: &str, top: &str, second: &str) -> Option<Value> {
-        self.template
-            .section("Mappings")
-            .get(map)?
-            .get(top)?
-            .get(second)
-            .cloned()
+        self.template.section("Mappings").get(map)?.get(top)?.get(second).cloned()
     }
 }

@@ -103,13 +103,8 @@ pub struct Bucket {
 
 /// Properties with nothing to emulate locally (encryption at rest, tags, backups, ownership
 /// and access-block settings of AWS accounts).
-const QUEUE_SKIPPED: &[&str] = &[
-    "QueueName",
-    "SqsManagedSseEnabled",
-    "KmsMasterKeyId",
-    "KmsDataKeyReusePeriodSeconds",
-    "Tags",
-];
+const QUEUE_SKIPPED: &[&str] =
+    &["QueueName", "SqsManagedSseEnabled", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "Tags"];
 const TABLE_SKIPPED: &[&str] = &[
     "TableName",
     "SSESpecification",
@@ -145,10 +140,7 @@ fn properties(
     if let Some(key) = props.keys().find(|k| !applied.contains(&k.as_str())) {
         return Err(Problem::new(
             format!("{at}.{key}"),
-            format!(
-                "the local cloud does not apply {key} to a {} (tools/local-cloud/src/stack/resources.rs)",
-                r.ty
-            ),
+            format!("the local cloud does not apply {key} to a {} (tools/local-cloud/src/stack/resources.rs)", r.ty),
         ));
     }
     Ok(props)
@@ -212,12 +204,7 @@ pub fn table(r: &Resource<'_>, resolver: &Resolver<'_>) -> Result<Table, Problem
 
 /// A bucket and its policy. `policies` are the template's `AWS::S3::BucketPolicy` resources.
 pub fn bucket(r: &Resource<'_>, resolver: &Resolver<'_>, policies: &[Resource<'_>]) -> Result<Bucket, Problem> {
-    let mut props = properties(
-        r,
-        resolver,
-        BUCKET_SKIPPED,
-        &["LifecycleConfiguration", "CorsConfiguration"],
-    )?;
+    let mut props = properties(r, resolver, BUCKET_SKIPPED, &["LifecycleConfiguration", "CorsConfiguration"])?;
     let name = resolver.physical_name(r.logical_id)?;
     let mut policy = None;
     for p in policies {
@@ -243,14 +230,8 @@ pub fn bucket(r: &Resource<'_>, resolver: &Resolver<'_>, policies: &[Resource<'_
 /// The HTTP API's own settings. Throttling and descriptions change nothing a function sees; an
 /// authorizer, CORS or a custom domain would, and the local gateway has none of them.
 pub fn http_api(r: &Resource<'_>) -> Result<(), Problem> {
-    const IGNORED: &[&str] = &[
-        "Description",
-        "DefaultRouteSettings",
-        "RouteSettings",
-        "StageName",
-        "Tags",
-        "FailOnWarnings",
-    ];
+    const IGNORED: &[&str] =
+        &["Description", "DefaultRouteSettings", "RouteSettings", "StageName", "Tags", "FailOnWarnings"];
     let props = r.body.get("Properties").and_then(Value::as_object);
     match props.and_then(|p| p.keys().find(|k| !IGNORED.contains(&k.as_str()))) {
         Some(key) => Err(Problem::new(
@@ -282,9 +263,7 @@ fn without_secure_transport_denials(mut document: Value) -> Value {
 
 fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let v = Value::deserialize(d)?;
-    scalar_text(&v)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
+    scalar_text(&v).and_then(|s| s.parse().ok()).ok_or_else(|| serde::de::Error::custom("expected a whole number"))
 }
 
 fn boolean<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -310,12 +289,8 @@ mod tests {
             {"Sid": "Other", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": "arn:aws:s3:::b"}
         ]});
         let kept = without_secure_transport_denials(policy);
-        let sids: Vec<&str> = kept["Statement"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["Sid"].as_str().unwrap())
-            .collect();
+        let sids: Vec<&str> =
+            kept["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
         assert_eq!(sids, ["PublicReadImages", "Other"]);
     }
 
@@ -333,11 +308,7 @@ mod tests {
         .unwrap();
         assert!(spec.time_to_live_specification.unwrap().enabled);
         assert_eq!(
-            spec.global_secondary_indexes.unwrap()[0]
-                .provisioned_throughput
-                .as_ref()
-                .unwrap()
-                .read_capacity_units,
+            spec.global_secondary_indexes.unwrap()[0].provisioned_throughput.as_ref().unwrap().read_capacity_units,
             5
         );
         let bad =

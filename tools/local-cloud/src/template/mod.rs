@@ -27,10 +27,7 @@ pub struct Resource<'a> {
 impl<'a> Resource<'a> {
     /// `Properties.<key>`, or `Null` when absent.
     pub fn property(&self, key: &str) -> &'a Value {
-        self.body
-            .get("Properties")
-            .and_then(|p| p.get(key))
-            .unwrap_or(&Value::Null)
+        self.body.get("Properties").and_then(|p| p.get(key)).unwrap_or(&Value::Null)
     }
 
     /// The path of `Properties.<key>` for messages.
@@ -53,23 +50,14 @@ impl Template {
     pub fn parse(file: &Path, text: &str) -> Result<Self> {
         let doc = yaml::parse(text).map_err(|p| Error::template(file, p))?;
         if !doc.get("Resources").is_some_and(Value::is_object) {
-            return Err(Error::template(
-                file,
-                Problem::new("Resources", "missing, or not a mapping"),
-            ));
+            return Err(Error::template(file, Problem::new("Resources", "missing, or not a mapping")));
         }
-        Ok(Self {
-            file: file.to_path_buf(),
-            doc,
-        })
+        Ok(Self { file: file.to_path_buf(), doc })
     }
 
     pub fn section(&self, name: &str) -> &Map<String, Value> {
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        self.doc
-            .get(name)
-            .and_then(Value::as_object)
-            .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+        self.doc.get(name).and_then(Value::as_object).unwrap_or_else(|| EMPTY.get_or_init(Map::new))
     }
 
     pub fn resources(&self) -> impl Iterator<Item = Resource<'_>> {
@@ -96,10 +84,7 @@ impl Template {
     /// A function property as SAM reads it: the function's own value merged over
     /// `Globals.Function` (maps merge key by key, recursively; anything else is replaced).
     pub fn function_property(&self, function: &Resource<'_>, key: &str) -> Option<Value> {
-        match (
-            self.function_global(key),
-            function.body.get("Properties").and_then(|p| p.get(key)),
-        ) {
+        match (self.function_global(key), function.body.get("Properties").and_then(|p| p.get(key))) {
             (None, None) => None,
             (Some(global), None) => Some(global.clone()),
             (None, Some(own)) => Some(own.clone()),
@@ -133,11 +118,9 @@ pub fn merge(global: &Value, own: &Value) -> Value {
 
 /// A one-key map whose key is `Ref`, `Condition` or `Fn::*`.
 pub fn is_intrinsic(value: &Value) -> bool {
-    value.as_object().is_some_and(|m| {
-        m.len() == 1
-            && m.keys()
-                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
-    })
+    value
+        .as_object()
+        .is_some_and(|m| m.len() == 1 && m.keys().all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::")))
 }
 
 #[cfg(test)]
@@ -186,10 +169,7 @@ Resources:
     #[test]
     fn an_intrinsic_replaces_rather_than_merges() {
         assert_eq!(merge(&json!({"Ref": "A"}), &json!({"Ref": "B"})), json!({"Ref": "B"}));
-        assert_eq!(
-            merge(&json!({"x": 1}), &json!({"Fn::If": ["C", 1, 2]})),
-            json!({"Fn::If": ["C", 1, 2]})
-        );
+        assert_eq!(merge(&json!({"x": 1}), &json!({"Fn::If": ["C", 1, 2]})), json!({"Fn::If": ["C", 1, 2]}));
     }
 
     #[test]

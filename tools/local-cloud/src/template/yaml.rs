@@ -47,11 +47,7 @@ pub fn to_json(yaml: &Yaml, at: &str) -> Result<Value, Problem> {
         Yaml::Number(n) => number(n, at)?,
         Yaml::String(s) => Value::String(s.clone()),
         Yaml::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| to_json(item, &format!("{at}[{i}]")))
-                .collect::<Result<_, _>>()?,
+            items.iter().enumerate().map(|(i, item)| to_json(item, &format!("{at}[{i}]"))).collect::<Result<_, _>>()?,
         ),
         Yaml::Mapping(map) => {
             let mut out = Map::new();
@@ -66,10 +62,7 @@ pub fn to_json(yaml: &Yaml, at: &str) -> Result<Value, Problem> {
             let tag = tagged.tag.to_string();
             let short = tag.trim_start_matches('!');
             let name = long_name(short).ok_or_else(|| {
-                Problem::new(
-                    at,
-                    format!("unknown tag {tag} (not a CloudFormation intrinsic function)"),
-                )
+                Problem::new(at, format!("unknown tag {tag} (not a CloudFormation intrinsic function)"))
             })?;
             let arg = to_json(&tagged.value, at)?;
             let arg = match (name, arg) {
@@ -78,10 +71,7 @@ pub fn to_json(yaml: &Yaml, at: &str) -> Result<Value, Problem> {
                 ("Fn::GetAtt", Value::String(s)) => match s.split_once('.') {
                     Some((id, attribute)) => Value::Array(vec![id.into(), attribute.into()]),
                     None => {
-                        return Err(Problem::new(
-                            at,
-                            format!("!GetAtt {s}: expected <LogicalId>.<Attribute>"),
-                        ));
+                        return Err(Problem::new(at, format!("!GetAtt {s}: expected <LogicalId>.<Attribute>")));
                     }
                 },
                 (_, arg) => arg,
@@ -115,11 +105,7 @@ fn scalar_key(key: &Yaml) -> Option<String> {
 
 /// `Resources` + `X` -> `Resources.X`.
 pub fn join(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{at}.{key}")
-    }
+    if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") }
 }
 
 #[cfg(test)]
@@ -174,12 +160,7 @@ j: {"Fn::And": [{Condition: A}, {"Fn::Or": [{Condition: B}, {Condition: C}]}]}
         let e = parse("Resources:\n  X:\n    Properties:\n      Y: !Bogus 1\n").unwrap_err();
         assert_eq!(e.at, "Resources.X.Properties.Y");
         assert!(e.message.contains("!Bogus"), "{e}");
-        assert!(
-            parse("a: !GetAtt NoDot\n")
-                .unwrap_err()
-                .message
-                .contains("<LogicalId>.<Attribute>")
-        );
+        assert!(parse("a: !GetAtt NoDot\n").unwrap_err().message.contains("<LogicalId>.<Attribute>"));
         assert!(parse("a: [unclosed\n").unwrap_err().message.contains("not valid YAML"));
     }
 }

@@ -66,13 +66,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let envs: Vec<(String, String)> = args
         .envs
         .iter()
-        .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or(format!("--env {kv}: KEY=VALUE")))
+        .map(|kv| {
+            kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or(format!("--env {kv}: KEY=VALUE"))
+        })
         .collect::<Result<_, _>>()?;
-    let event_files =
-        if args.events.is_empty() { vec![runtime_api::workspace_root().join(format!("events/{}.json", args.function))] } else { args.events.clone() };
+    let event_files = if args.events.is_empty() {
+        vec![runtime_api::workspace_root().join(format!("events/{}.json", args.function))]
+    } else {
+        args.events.clone()
+    };
     let events: Vec<Value> = event_files
         .iter()
-        .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())).and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display()))))
+        .map(|p| {
+            std::fs::read(p)
+                .map_err(|e| format!("{}: {e}", p.display()))
+                .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", p.display())))
+        })
         .collect::<Result<_, _>>()?;
 
     let binary = match &args.binary {
@@ -81,7 +90,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let binary_bytes = std::fs::metadata(&binary)?.len();
     let api = RuntimeApi::start().await?;
-    let spawn = || FunctionProcess::builder(&binary, &args.function, &api).envs(envs.clone()).log_file(&args.log).spawn();
+    let spawn =
+        || FunctionProcess::builder(&binary, &args.function, &api).envs(envs.clone()).log_file(&args.log).spawn();
 
     // Cold starts: process start to the first `next`, each a fresh execution environment.
     let mut inits = Vec::with_capacity(args.starts);

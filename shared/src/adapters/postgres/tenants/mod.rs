@@ -2,10 +2,10 @@
 //! and each tenant's records in its own schema, reached through one connection pool per tenant
 //! as the tenant's own role.
 
-mod directory;
+pub mod directory;
 mod errors;
 mod pools;
-mod records;
+pub mod records;
 
 pub use directory::{PostgresDirectory, provision};
 pub use pools::TenantPools;
