@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# THE TEST COMMAND: install what is missing, bring the local cloud up (project-local PostgreSQL,
+# THE TEST COMMAND: check the code's format and lints (cargo fmt --check, clippy -D warnings),
+# install what is missing, bring the local cloud up (project-local PostgreSQL,
 # which the fault-injection tests stop and restart; failed messages retried after 5 s and every
 # schedule run at least every 5 s, see docs/local-cloud.md), run the workspace's unit and integration tests
 # with .local/stack.env exported, lint template.yaml (`sam validate --lint`, cfn-lint), `sam build` and
@@ -17,6 +18,16 @@ CARGO_TEST_ARGS=()
 if [[ ${1:-} == -- ]]; then shift; CARGO_TEST_ARGS=("$@"); fi
 
 T0="$(now)"
+
+# The code's habits first: a format or lint finding fails the run, but every test still runs.
+lint_rc=0
+log "== cargo fmt --all --check, cargo clippy --workspace --all-targets -- -D warnings"
+t="$(now)"
+(cd "$ROOT_DIR" && cargo fmt --all --check && (cd fuzz && cargo fmt --check)) || lint_rc=$?
+(cd "$ROOT_DIR" && cargo clippy --workspace --all-targets --quiet -- -D warnings) || lint_rc=$?
+log "== fmt + clippy: $([[ $lint_rc == 0 ]] && echo passed || echo "FAILED (exit $lint_rc)") in $(elapsed_since "$t")"
+echo
+
 bash "$LOCALSTACK_DIR/install.sh"
 echo
 
@@ -88,6 +99,6 @@ fi
 
 echo
 rc=0
-((test_rc == 0 && sam_rc == 0 && cfn_rc == 0 && sam_local_rc == 0 && robust_rc == 0)) || rc=1
+((lint_rc == 0 && test_rc == 0 && sam_rc == 0 && cfn_rc == 0 && sam_local_rc == 0 && robust_rc == 0)) || rc=1
 log "test.sh: $([[ $rc == 0 ]] && echo PASSED || echo FAILED) in $(elapsed_since "$T0") (LOCAL_AWS=$LOCAL_AWS)"
 exit "$rc"

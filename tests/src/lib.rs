@@ -201,3 +201,12 @@ pub async fn stack_ctl(action: &str, component: &str) {
 pub async fn aws_sdk_config() -> aws_config::SdkConfig {
     shared::adapters::aws::defaults().load().await
 }
+
+/// Shown by a plain `cargo test` without the local cloud: the integration tests are compiled out
+/// (see tests/build.rs), and this says where they went.
+#[cfg(all(test, not(local_cloud)))]
+mod without_the_local_cloud {
+    #[test]
+    #[ignore = "the integration tests need the local cloud: run `bash localstack/test.sh`"]
+    fn integration_tests_are_skipped() {}
+}

@@ -1,6 +1,8 @@
 //! The api-docs function through the local gateway (Swagger UI, the OpenAPI document, the UI's
 //! files), and the JSON logs every function writes (request id, X-Ray trace id, level from
 //! AWS_LAMBDA_LOG_LEVEL), read from a binary run under its own Runtime API.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use runtime_api::apigw::HttpRequest;

@@ -1,5 +1,7 @@
 //! Seed 004's chat backend through the real binaries behind the local gateway: chat sessions
 //! with ownership, admin access, pagination, and field-level validation errors in the envelope.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::{Reply, create_user, gateway, http, post_json, postgres, run_function, send, unique};
 use runtime_api::apigw::HttpRequest;

@@ -2,6 +2,8 @@
 //! 503 with its code, and recover on their own (no function restart) once it is back. Nothing
 //! accepted is lost: a registration made while SQS is down is delivered by the outbox relay later.
 //! One test, run alone in its own binary, because it stops shared servers.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use serde_json::json;

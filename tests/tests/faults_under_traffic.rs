@@ -13,6 +13,8 @@
 //! outage does not). The registration writer therefore pauses until the queue is drained before the
 //! emulator stops, and resumes while it is down: what is accepted then waits in the outbox.
 //! One test, alone in its binary, because it stops shared servers.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use serde_json::{Value, json};

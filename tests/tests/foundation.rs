@@ -1,6 +1,8 @@
 //! The foundation slice end to end, through the gateway of `cargo lambda watch` (API Gateway
 //! events over the Lambda Runtime API), the real function binaries and the real servers:
 //! POST /login -> SQS auth-events -> session-recorder -> MongoDB -> GET /last-connection.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use serde_json::json;

@@ -6,6 +6,8 @@
 //!
 //! The tests of this file share the buckets' contents and one test stops the image store, so
 //! they run one at a time (`STORE`).
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::{env, gateway, http, run_function, stack_ctl};
 use runtime_api::FunctionProcess;

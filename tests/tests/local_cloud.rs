@@ -2,6 +2,8 @@
 //! only the template's routes reach functions, API Gateway's own answers, bodies as API Gateway
 //! encodes them, and the template's schedule running `outbox-relay` by itself.
 //! (tools/local-cloud/tests has the same behaviours against a test template, in detail.)
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use serde_json::json;

@@ -181,6 +181,7 @@ fn every_statement_of_the_adapters_is_planned() {
     assert!(missing.is_empty(), "statements without a plan below (or add them to INSERTS_ONLY): {missing:?}");
 }
 
+#[cfg(local_cloud)]
 #[tokio::test]
 async fn auth_outbox_and_directory_statements_use_indexes() {
     let session = Uuid::now_v7();
@@ -221,6 +222,7 @@ async fn auth_outbox_and_directory_statements_use_indexes() {
     assert_served_by_indexes(statements, None).await;
 }
 
+#[cfg(local_cloud)]
 #[tokio::test]
 async fn chat_statements_use_indexes() {
     let (session, message, vendor, seller) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
@@ -282,6 +284,7 @@ async fn chat_statements_use_indexes() {
     assert_served_by_indexes(statements, None).await;
 }
 
+#[cfg(local_cloud)]
 #[tokio::test]
 async fn tenant_record_statements_use_indexes() {
     // A fixed tenant: provisioning is idempotent, so reruns reuse its schema instead of adding one.
@@ -316,6 +319,7 @@ async fn tenant_record_statements_use_indexes() {
 /// The referential actions of the foreign keys in shared/migrations (V2, V4) that the code's
 /// DELETEs set off. PostgreSQL runs them from its RI triggers, one per deleted parent row, and
 /// EXPLAIN of the DELETE does not show them; the SQL is what ri_triggers.c generates.
+#[cfg(local_cloud)]
 #[tokio::test]
 async fn cascades_of_the_deletes_use_indexes() {
     let (user, session) = (USER_ID, Uuid::now_v7());

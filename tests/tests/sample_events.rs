@@ -3,6 +3,8 @@
 //! talk to) with the local cloud's settings and invoked once with its sample event. The answer must
 //! be a result (no handler error, no crash) and, for HTTP functions, not a 5xx: the event parses
 //! into the function's input type and the function handles it.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use serde_json::Value;

@@ -13,6 +13,8 @@
 //!
 //! Every user, tenant, session and image is created here with unique names, so the tests run in
 //! parallel with each other and with the other suites.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 // The attack tables are tuples, one line per attempt: easier to read than a struct per table.
 #![allow(clippy::type_complexity)]

@@ -2,6 +2,8 @@
 //! real binaries: register -> lookup by username -> the same id; duplicates, weak passwords and
 //! hostile XML as SOAP Faults with their codes and statuses; XXE never fetches anything;
 //! WSDL documents; the lookup's one-origin CORS; health routes.
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::*;
 use quick_xml::events::Event;

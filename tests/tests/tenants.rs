@@ -4,6 +4,8 @@
 //!
 //! Two tests stop servers and the identity service's token store is emptied when the AWS
 //! emulator restarts, so the tests of this file run one at a time (`ONE_AT_A_TIME`).
+// Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
+#![cfg(local_cloud)]
 
 use integration_tests::{
     Reply, create_user, eventually, gateway, http, postgres, postgres_with_options, run_function, send, stack_ctl,
