@@ -1,4 +1,4 @@
-//! Seed 004's chat backend through the real binaries behind the local gateway: chat sessions
+//! The chat backend through the real binaries behind the local gateway: chat sessions
 //! with ownership, admin access, pagination, and field-level validation errors in the envelope.
 // Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
 #![cfg(local_cloud)]
@@ -494,7 +494,7 @@ async fn users_manage_themselves_and_admins_manage_everyone() {
     assert_error(&call("GET", "/api/v1/users/abc", Some(&admin), None).await, 400, "INVALID_ID");
 }
 
-/// Seed 004's per-caller rate limit (`RATE_LIMIT_MAX` per `RATE_LIMIT_WINDOW` ms), here 3 per
+/// The chat service's per-caller rate limit (`RATE_LIMIT_MAX` per `RATE_LIMIT_WINDOW` ms), here 3 per
 /// 3 s on a function run by the test's own Runtime API; the 4th request in a window is a 429 in
 /// the envelope with Retry-After, and the next window is open again.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Images (seed 001 §4) through the real function binaries, against both object stores:
+//! Images (the image delivery service) through the real function binaries, against both object stores:
 //! - the S3-compatible store standing in for MinIO (SeaweedFS), through the local gateway
 //!   (`cargo lambda watch`) with the stack's configuration;
 //! - the AWS emulator's S3 (LocalStack or moto), with the same binaries run by our own Lambda

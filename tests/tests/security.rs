@@ -15,7 +15,6 @@
 //! parallel with each other and with the other suites.
 // Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
 #![cfg(local_cloud)]
-
 // The attack tables are tuples, one line per attempt: easier to read than a struct per table.
 #![allow(clippy::type_complexity)]
 
@@ -89,7 +88,7 @@ async fn call(method: &str, path: &str, token: Option<&str>, headers: &[(&str, &
     send(req).await
 }
 
-/// Asserts status and code; an answer in seed 004's envelope must say `"status": "error"` too.
+/// Asserts status and code; an answer in the chat service's envelope must say `"status": "error"` too.
 #[track_caller]
 fn expect(reply: &Reply, status: u16, code: &str, what: &str) {
     assert_eq!((reply.status, reply.code()), (status, code), "{what}: {}", reply.json);
@@ -130,7 +129,7 @@ struct Guarded {
 
 impl Guarded {
     /// The codes differ by service: the tenant service answers every failed authentication with
-    /// seed 003's AUTHENTICATION_FAILED, the others name the reason.
+    /// the tenant data service's AUTHENTICATION_FAILED, the others name the reason.
     fn code<'a>(&self, identity_code: &'a str) -> &'a str {
         if self.service == "tenants" { "AUTHENTICATION_FAILED" } else { identity_code }
     }
@@ -147,7 +146,7 @@ impl Guarded {
 }
 
 /// `/profile` (identity), a write of `/api/v1` (chat), `/api/sessions/verify` (sessions) and
-/// `/api/data` (tenants). The image routes have no callers to authenticate: seed 001 §4 and the
+/// `/api/data` (tenants). The image routes have no callers to authenticate: the image delivery service and the
 /// service map make uploads and listings public (no owner, no token), so there is no token check
 /// to bypass there (see the report).
 fn guarded_routes(account: &Account, tenant: &str) -> Vec<Guarded> {
@@ -528,12 +527,12 @@ async fn the_binaries_refuse_tokens_of_deleted_users_and_oversized_tokens() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Another user's resources (IDOR). Images have no owner to protect: seed 001 §4 and the service
+// Another user's resources (IDOR). Images have no owner to protect: the image delivery service and the service
 // map describe public uploads and a public listing with no database (no user id is stored with
 // an object), so there is no other user's image to reach; the path tests below keep every write
 // inside the service's own keys instead.
 
-/// Chat (seed 004): a resource of another user is answered as not found (404, its own code),
+/// Chat: a resource of another user is answered as not found (404, its own code),
 /// so ids reveal nothing; admin-only operations are 403 FORBIDDEN (chat.rs: "A resource of
 /// another user is answered as not found"). After every attempt the owner's rows are unchanged.
 #[tokio::test]
@@ -679,7 +678,7 @@ async fn chat_resources_of_another_user_stay_out_of_reach() {
     assert_eq!(bobs, 0);
 }
 
-/// Session service (seed 001 §3): another user's sessions are 403 FORBIDDEN by user id, and a
+/// Session service (the session service): another user's sessions are 403 FORBIDDEN by user id, and a
 /// session id of another user under one's own user id is not found; MongoDB still holds the
 /// owner's session as it was.
 #[tokio::test]
@@ -737,7 +736,7 @@ async fn sessions_of_another_user_stay_out_of_reach() {
     assert!(listed.json["sessions"].as_array().expect("sessions").iter().all(|s| s["userId"] == a), "{}", listed.json);
 }
 
-/// Tenant data (seed 003): another tenant's records are not found with one's own tenant, and
+/// Tenant data: another tenant's records are not found with one's own tenant, and
 /// the other tenant itself is 403 TENANT_ACCESS_DENIED, whatever the method; the owner tenant's
 /// schema still holds its record unchanged.
 #[tokio::test]

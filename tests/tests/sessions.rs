@@ -1,4 +1,4 @@
-//! Session service end to end (seed 001 §3/§6): the session API behind the same tokens and
+//! Session service end to end (the session and connected services): the session API behind the same tokens and
 //! revocation as identity, ownership, and the auth-events consumer's idempotency and ordering.
 // Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
 #![cfg(local_cloud)]

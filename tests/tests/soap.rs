@@ -1,4 +1,4 @@
-//! The SOAP 1.1 services (seed 001 §2 User SOAP, §5 User Lookup SOAP) through the gateway and the
+//! The SOAP 1.1 services (the user SOAP and user lookup services) through the gateway and the
 //! real binaries: register -> lookup by username -> the same id; duplicates, weak passwords and
 //! hostile XML as SOAP Faults with their codes and statuses; XXE never fetches anything;
 //! WSDL documents; the lookup's one-origin CORS; health routes.

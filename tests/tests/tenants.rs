@@ -1,4 +1,4 @@
-//! Tenant data access (seed 003) through the real binaries: tokens introspected by the
+//! Tenant data access through the real binaries: tokens introspected by the
 //! identity service over HTTP, tenants in their own schemas and roles, the DynamoDB cache and
 //! rate counters, and what happens when DynamoDB or PostgreSQL go away.
 //!
@@ -365,7 +365,7 @@ async fn cached_tokens_keep_working_while_dynamodb_is_down() {
     assert!(healed.is_some(), "writes work again after DynamoDB is back");
 }
 
-/// PostgreSQL down: the seed's DATABASE_ERROR as a 503, and recovery without restarts.
+/// PostgreSQL down: the original service's DATABASE_ERROR as a 503, and recovery without restarts.
 #[tokio::test]
 async fn a_database_outage_is_a_database_error_and_heals() {
     let _serial = ONE_AT_A_TIME.lock().await;

@@ -1,4 +1,4 @@
-//! Amazon DynamoDB: the token store (what Redis was in seed 002). One item per access token,
+//! Amazon DynamoDB: the token store (what Redis was in the bookstore auth service). One item per access token,
 //! keyed by its `jti`, expiring through DynamoDB's TTL at the token's own expiry.
 
 use crate::domain::error::{AppError, Dependency};

@@ -1,6 +1,6 @@
 //! THE place where environment variables are read: each part of the configuration is a typed
 //! value built from an [`Env`] by a function of this module, once per execution environment.
-//! Names follow the seed services where they exist (`PG_HOST`, `MONGO_URI`, `JWT_SECRET`, …).
+//! Names follow the original services where they exist (`PG_HOST`, `MONGO_URI`, `JWT_SECRET`, …).
 //! Secrets are wrapped ([`SecretString`]) the moment they are read, so `Debug`, `Display` and
 //! logs never show them, and every error names the variable, never its value.
 
@@ -123,7 +123,7 @@ impl Env {
     }
 }
 
-/// Development mode (`APP_ENV`, or the seed's `NODE_ENV`, set to `development`): error answers
+/// Development mode (`APP_ENV`, or the original service's `NODE_ENV`, set to `development`): error answers
 /// carry internal detail. Anything else, or unset, is production.
 pub fn development(env: &Env) -> bool {
     env.first_of(&["APP_ENV", "NODE_ENV"]).is_some_and(|(_, v)| v.trim().eq_ignore_ascii_case("development"))

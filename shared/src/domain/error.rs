@@ -14,7 +14,7 @@ pub enum Dependency {
     Sqs,
     Dynamodb,
     S3,
-    /// A tenant's own database (seed 003 names its failures DATABASE_ERROR).
+    /// A tenant's own database (the tenant data service names its failures DATABASE_ERROR).
     TenantDatabase,
     /// The identity service's introspection endpoint, as the tenant service reaches it.
     AuthService,

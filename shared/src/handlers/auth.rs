@@ -197,7 +197,7 @@ where
 
 /// Introspect a token (RFC 7662)
 ///
-/// For resource servers (the tenant service of seed 003), which authenticate with HTTP Basic
+/// For resource servers (the tenant data service), which authenticate with HTTP Basic
 /// (a client id and secret of `INTROSPECTION_CLIENTS`). The token is sent form-encoded
 /// (`application/x-www-form-urlencoded`, as RFC 7662 says) or as JSON. Any token that is not a
 /// currently valid, unrevoked access token of this service is `{"active": false}`. Body limit

@@ -15,6 +15,7 @@ pub mod chat;
 pub mod connected;
 #[cfg(feature = "apidocs")]
 pub mod docs;
+#[cfg(feature = "http")]
 pub mod health;
 #[cfg(feature = "images")]
 pub mod images;

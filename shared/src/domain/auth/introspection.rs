@@ -44,7 +44,7 @@ pub struct IntrospectionDetails {
     pub token_type: TokenType,
     #[cfg_attr(feature = "openapi", schema(value_type = super::users::UserRole))]
     pub role: String,
-    /// The user's tenant (seed 003); absent when the user has none.
+    /// The user's tenant; absent when the user has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "acme"))]
     pub tenant_id: Option<String>,

@@ -56,7 +56,7 @@ impl Credentials {
     }
 }
 
-/// Request metadata recorded with a login (device info of seed 004).
+/// Request metadata recorded with a login (device info of the chat service).
 #[derive(Debug, Clone, Default)]
 pub struct LoginContext {
     pub user_agent: Option<String>,

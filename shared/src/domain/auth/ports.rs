@@ -18,7 +18,7 @@ pub struct StoredRefresh {
     pub access_jti: String,
 }
 
-/// A login session (seed 004) opened by a login, with its first refresh token.
+/// A login session opened by a login, with its first refresh token.
 #[derive(Debug, Clone)]
 pub struct SessionStart {
     pub id: uuid::Uuid,
@@ -49,7 +49,7 @@ pub trait UserStore: Send + Sync {
     fn profile(&self, user_id: i64) -> impl Future<Output = Result<Option<UserProfile>, AppError>> + Send;
 }
 
-/// Where issued access tokens are registered (DynamoDB with TTL, what Redis did in seed 002).
+/// Where issued access tokens are registered (DynamoDB with TTL, what Redis did in the bookstore auth service).
 /// A token is valid only while its entry exists: logout deletes it, everywhere at once.
 pub trait TokenStore: Send + Sync {
     fn register(&self, claims: &Claims) -> impl Future<Output = Result<(), AppError>> + Send;

@@ -1,4 +1,4 @@
-//! Refresh-token rotation and logout (seed 004). Refresh tokens are opaque, stored hashed,
+//! Refresh-token rotation and logout. Refresh tokens are opaque, stored hashed,
 //! single use; presenting a spent one means it leaked, so the whole family (the login session)
 //! is revoked, access tokens included.
 

@@ -1,4 +1,4 @@
-//! Registration (seed 001 §2 over SOAP, seed 002 over JSON): validated input, a strong enough
+//! Registration (the user SOAP service, the bookstore auth service over JSON): validated input, a strong enough
 //! password, unique username and email, and `UserRegistered` queued in the same transaction.
 
 use super::passwords::PasswordHasher;

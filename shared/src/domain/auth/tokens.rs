@@ -32,10 +32,10 @@ pub struct Claims {
     /// Space-separated scopes (RFC 8693 style), derived from the role.
     #[serde(default)]
     pub scope: String,
-    /// Login session (seed 004) the token belongs to, when it has one.
+    /// Login session the token belongs to, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// Tenant of the user (seed 003), when it has one.
+    /// Tenant of the user, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
 }

@@ -60,7 +60,7 @@ pub struct UserProfile {
     pub email: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = UserRole))]
     pub role: String,
-    /// The user's tenant (seed 003), null when none.
+    /// The user's tenant, null when none.
     #[cfg_attr(feature = "openapi", schema(required = true, example = "acme"))]
     pub tenant_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,

@@ -36,7 +36,7 @@ pub struct LoginSessionInfo {
     pub ip: Option<String>,
 }
 
-/// `data` of `POST /api/v1/auth/login` (seed 004).
+/// `data` of `POST /api/v1/auth/login`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,4 @@
-//! Strict CORS for one configured origin (seed 001 §5: "allowing only" one origin).
+//! Strict CORS for one configured origin (the user lookup service: "allowing only" one origin).
 //!
 //! Only a request whose `Origin` is exactly the configured one gets
 //! `Access-Control-Allow-Origin`; any other origin gets no CORS header at all, so the browser

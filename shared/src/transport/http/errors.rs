@@ -47,7 +47,7 @@ fn development() -> bool {
     DEVELOPMENT.get().copied().unwrap_or(false)
 }
 
-/// The JSON error body of every route outside `/api/v1` (seed 003's format, used everywhere).
+/// The JSON error body of every route outside `/api/v1` (the tenant data service's format, used everywhere).
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -87,13 +87,13 @@ pub fn finish_error_response(err: &AppError, mut resp: Response<Body>) -> Respon
     resp
 }
 
-/// `{"error": …, "code": …, "requestId": …}` — the format seed 003 documents, used everywhere.
+/// `{"error": …, "code": …, "requestId": …}` — the format the tenant data service documents, used everywhere.
 pub fn error_response(err: &AppError, request_id: &str) -> Response<Body> {
     let body = ErrorBody { error: err.public_message(), code: err.code().as_str(), request_id, fields: err.fields() };
     finish_error_response(err, json(err.status(), &body))
 }
 
-/// Seed 004's envelope of an error, with the same stable code and request id as everywhere else.
+/// The chat service's envelope of an error, with the same stable code and request id as everywhere else.
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -131,7 +131,7 @@ pub fn envelope_error_response(err: &AppError, request_id: &str) -> Response<Bod
     finish_error_response(err, json(err.status(), &body))
 }
 
-/// The envelope of an error. In development (seed 004: `NODE_ENV=development`) the internal
+/// The envelope of an error. In development (the chat service: `NODE_ENV=development`) the internal
 /// detail of a 500 or 503 is included to speed up debugging; in production it stays in the logs.
 pub fn envelope_error_body(err: &AppError, request_id: &str, development: bool) -> EnvelopeError {
     EnvelopeError {

@@ -38,7 +38,7 @@ pub fn no_content() -> Response<Body> {
     resp
 }
 
-/// Seed 004's response envelope: `{"status": "success", "message": …, "data": …}`.
+/// The chat service's response envelope: `{"status": "success", "message": …, "data": …}`.
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope<T> {

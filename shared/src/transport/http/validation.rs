@@ -1,4 +1,4 @@
-//! Request bodies checked field by field (seed 004 used Yup): wrong types, missing and unknown
+//! Request bodies checked field by field (the chat service used Yup): wrong types, missing and unknown
 //! fields (serde, located by `serde_path_to_error`) and rule violations (`validator` derive)
 //! all become one 400 VALIDATION_FAILED with a message per field.
 
