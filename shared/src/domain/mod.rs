@@ -9,6 +9,7 @@ pub mod health;
 pub mod json;
 pub mod migrations;
 pub mod outbox;
+pub mod paging;
 pub mod ratelimit;
 
 #[cfg(feature = "identity")]

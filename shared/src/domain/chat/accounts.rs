@@ -3,11 +3,11 @@
 //! not found (USER_NOT_FOUND) to anyone but an admin.
 
 use super::caller::Caller;
-use super::pages::{Page, position_cursor};
 use super::ports::AccountStore;
 use super::service::Chat;
 use super::users::{User, UserUpdate, admin_only, user_not_found};
 use crate::domain::error::{AppError, ErrorCode};
+use crate::domain::paging::{Page, position_cursor};
 
 impl<D: AccountStore, U, T, C> Chat<D, U, T, C> {
     /// Every account, by id (admins).

@@ -2,13 +2,13 @@
 //! may manage them; for anyone else they do not exist.
 
 use super::caller::Caller;
-use super::pages::{Keyset, Page};
 use super::ports::{ChatSessionStore, SellerStore, VendorStore};
 use super::sellers::{Seller, SellerInput, seller_not_found};
 use super::service::Chat;
 use super::sessions::session_of;
 use super::vendors::{Vendor, VendorInput, vendor_not_found};
 use crate::domain::error::AppError;
+use crate::domain::paging::{Keyset, Page};
 use uuid::Uuid;
 
 impl<D: ChatSessionStore + VendorStore, U, T, C> Chat<D, U, T, C> {

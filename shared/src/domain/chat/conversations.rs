@@ -4,11 +4,11 @@
 
 use super::caller::Caller;
 use super::messages::{EditMessage, Message, MessageKind, NewMessage, message_not_found};
-use super::pages::{Keyset, Page, position_cursor};
 use super::ports::{ChatSessionStore, MessageStore};
 use super::service::Chat;
 use super::sessions::{ChatSession, SessionInput, session_not_found};
 use crate::domain::error::{AppError, ErrorCode};
+use crate::domain::paging::{Keyset, Page, position_cursor};
 use uuid::Uuid;
 
 impl<D: ChatSessionStore, U, T, C> Chat<D, U, T, C> {

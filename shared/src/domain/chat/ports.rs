@@ -6,12 +6,12 @@
 //! SELLER_PRODUCT_EXISTS, EMAIL_TAKEN).
 
 use super::messages::{Message, NewMessage};
-use super::pages::Keyset;
 use super::sellers::{Seller, SellerInput};
 use super::sessions::ChatSession;
 use super::users::{Role, User};
 use super::vendors::{Vendor, VendorInput};
 use crate::domain::error::AppError;
+use crate::domain::paging::Keyset;
 use std::future::Future;
 use uuid::Uuid;
 

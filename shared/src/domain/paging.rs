@@ -1,5 +1,4 @@
-//! Lists a page at a time, with opaque cursors that stay stable under inserts, and what a
-//! deletion answers.
+//! Lists a page at a time, with opaque cursors that stay stable under inserts.
 
 use crate::domain::error::{AppError, ErrorCode};
 use chrono::{DateTime, Utc};
@@ -26,23 +25,16 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// The page of `limit` items from up to `limit + 1` rows: a row beyond the page only says
     /// there is more, and the page's last item is where the next one starts.
-    pub(crate) fn of(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Self {
+    pub fn of(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Self {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit.max(0) as usize);
         let next_cursor = if more { rows.last().map(cursor) } else { None };
         Page { items: rows, next_cursor }
     }
 
-    pub(crate) fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
-}
-
-/// What a `DELETE` answers: the id of the resource that is gone.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatDeleted))]
-pub struct Deleted {
-    pub id: Uuid,
 }
 
 /// A position in a list ordered by creation: (created_at, id), unique and stable under inserts.
@@ -80,14 +72,14 @@ impl Keyset {
     }
 
     /// The position a cursor names, none for the first page.
-    pub(crate) fn after(cursor: Option<&str>) -> Result<Option<Self>, AppError> {
+    pub fn after(cursor: Option<&str>) -> Result<Option<Self>, AppError> {
         cursor.map(Self::decode).transpose()
     }
 }
 
 /// A cursor that is a position (message sequence, user id): a non-negative integer; the first
 /// page starts after 0.
-pub(crate) fn position_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
+pub fn position_cursor(cursor: Option<&str>) -> Result<i64, AppError> {
     match cursor {
         None => Ok(0),
         Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(invalid_cursor),
@@ -137,11 +129,5 @@ mod tests {
         assert_eq!((page.items, page.next_cursor.as_deref()), (vec![1, 2], Some("2")));
         let last = Page::of(vec![1, 2], 2, |n| n.to_string());
         assert_eq!((last.items, last.next_cursor), (vec![1, 2], None));
-    }
-
-    #[test]
-    fn a_deletion_answers_the_id() {
-        let id = Uuid::now_v7();
-        assert_eq!(serde_json::to_string(&Deleted { id }).unwrap(), format!(r#"{{"id":"{id}"}}"#));
     }
 }
