@@ -1,6 +1,7 @@
 //! Identity end to end through the gateway and the real binaries: register -> login -> profile
 //! -> introspect -> logout -> the same token refused everywhere; v1 sessions with refresh-token
-//! rotation and reuse detection; `UserRegistered` audited exactly once; hostile tokens and bodies.
+//! rotation and reuse detection, and their listing; `UserRegistered` audited exactly once; hostile
+//! tokens and bodies.
 // Needs the local cloud; without it the tests are compiled out (tests/build.rs says so).
 #![cfg(local_cloud)]
 
@@ -166,6 +167,66 @@ async fn v1_logout_ends_the_session_and_its_refresh_token() {
     let r = post_json("/api/v1/auth/refresh", &json!({ "refreshToken": refresh })).await;
     assert_eq!(r.status, 401, "{:?}", r.json);
     assert_eq!(introspect(&access).await.json["active"], false);
+}
+
+/// `GET /api/v1/auth/sessions`: the caller's own login sessions, newest first, with device info
+/// and the current one marked; paged; ended ones keep their reason; nobody else's are listed.
+#[tokio::test]
+async fn v1_login_sessions_are_listed_newest_first_with_device_info() {
+    let username = unique("devices");
+    assert_eq!(register(&username, &format!("{username}@example.com"), PASSWORD).await.status, 201);
+    let login = |agent: &'static str| {
+        let username = username.clone();
+        async move {
+            let r = send(
+                http()
+                    .post(format!("{}/api/v1/auth/login", gateway()))
+                    .header("user-agent", agent)
+                    .json(&json!({ "username": username, "password": PASSWORD })),
+            )
+            .await;
+            assert_eq!(r.status, 200, "{:?}", r.json);
+            (r.json["data"]["accessToken"].as_str().unwrap().to_string(), r.json["data"]["session"]["id"].clone())
+        }
+    };
+    let (phone, phone_session) = login("phone/1.0").await;
+    let (laptop, laptop_session) = login("laptop/2.0").await;
+
+    let page = get_with("/api/v1/auth/sessions?limit=1", &bearer(&laptop)).await;
+    assert_eq!((page.status, page.json["status"].as_str()), (200, Some("success")), "{:?}", page.json);
+    assert_eq!(page.json["message"], "login sessions");
+    let items = page.json["data"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (&items[0]["id"], &items[0]["userAgent"], &items[0]["current"]),
+        (&laptop_session, &json!("laptop/2.0"), &json!(true))
+    );
+    assert!(items[0]["ip"].is_string() && items[0]["endedAt"].is_null(), "{:?}", items[0]);
+    let cursor = page.json["data"]["nextCursor"].as_str().expect("a second page").to_string();
+    let rest = get_with(&format!("/api/v1/auth/sessions?limit=1&cursor={cursor}"), &bearer(&laptop)).await;
+    let items = rest.json["data"]["items"].as_array().unwrap();
+    assert_eq!((&items[0]["id"], &items[0]["current"]), (&phone_session, &json!(false)), "{:?}", rest.json);
+    assert!(rest.json["data"].get("nextCursor").is_none(), "{:?}", rest.json);
+
+    assert_eq!(post_with("/api/v1/auth/logout", &bearer(&phone), &json!({})).await.status, 200);
+    let all = get_with("/api/v1/auth/sessions", &bearer(&laptop)).await;
+    let ended = &all.json["data"]["items"][1];
+    assert_eq!((&ended["id"], &ended["endReason"]), (&phone_session, &json!("logout")), "{:?}", all.json);
+    assert!(ended["endedAt"].is_string());
+
+    // Someone else sees only their own; bad parameters and missing tokens are the client's mistakes.
+    let other = unique("other");
+    assert_eq!(register(&other, &format!("{other}@example.com"), PASSWORD).await.status, 201);
+    let theirs = post_json("/api/v1/auth/login", &json!({ "username": other, "password": PASSWORD })).await;
+    let theirs = theirs.json["data"]["accessToken"].as_str().unwrap().to_string();
+    let listed = get_with("/api/v1/auth/sessions", &bearer(&theirs)).await;
+    assert_eq!(listed.json["data"]["items"].as_array().map(Vec::len), Some(1), "{:?}", listed.json);
+    for (query, code) in [("?limit=0", "INVALID_LIMIT"), ("?cursor=nope", "INVALID_CURSOR")] {
+        let r = get_with(&format!("/api/v1/auth/sessions{query}"), &bearer(&laptop)).await;
+        assert_eq!((r.status, r.code(), r.json["status"].as_str()), (400, code, Some("error")), "{query}");
+    }
+    let anonymous = get("/api/v1/auth/sessions").await;
+    assert_eq!((anonymous.status, anonymous.code()), (401, "MISSING_TOKEN"));
 }
 
 #[tokio::test]

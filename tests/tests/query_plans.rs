@@ -206,6 +206,17 @@ async fn auth_outbox_and_directory_statements_use_indexes() {
         statement("v1-auth-refresh: reuse ends the session", refresh::END_REUSED_SESSION, vec![Box::new(session)]),
         statement("v1-auth-refresh: spend the token", refresh::SPEND_REFRESH, vec![Box::new(refresh_token_hash())]),
         statement("v1-auth-refresh: session seen", refresh::TOUCH_SESSION, vec![Box::new(session)]),
+        // Second page: with a cursor.
+        statement(
+            "v1-auth-sessions",
+            refresh::LIST_LOGIN_SESSIONS,
+            vec![
+                Box::new(USER_ID),
+                Box::new(Some(at("2025-06-01T12:00:00Z"))),
+                Box::new(Some(session)),
+                Box::new(PAGE_PLUS_ONE),
+            ],
+        ),
         statement("logout: end the session", refresh::END_SESSION, vec![Box::new(session), Box::new(USER_ID)]),
         statement(
             "logout: revoke the family",

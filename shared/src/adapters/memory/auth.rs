@@ -1,13 +1,14 @@
-//! Users, their logins, registrations and refresh-token families, and the token store.
+//! Users, their logins, login sessions, registrations and refresh-token families, and the token store.
 
 use super::lock;
 use crate::domain::auth::{
-    Claims, NewUser, RefreshStore, RegistrationStore, Rotation, SessionStart, StoredRefresh, TokenStore, UserProfile,
-    UserRecord, UserStore,
+    Claims, LoginSession, LoginSessionStore, NewUser, RefreshStore, RegistrationStore, Rotation, SessionStart,
+    StoredRefresh, TokenStore, UserProfile, UserRecord, UserStore,
 };
 use crate::domain::error::{AppError, ErrorCode};
 use crate::domain::events::EventEnvelope;
 use crate::domain::outbox::OutboxEntry;
+use crate::domain::paging::Keyset;
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -37,6 +38,8 @@ pub struct MemoryUsers {
     pub outbox: Mutex<Vec<OutboxEntry>>,
     refresh: Mutex<Vec<Refresh>>,
     ended_sessions: Mutex<Vec<Uuid>>,
+    /// Login sessions with their owner, in the order they were opened.
+    sessions: Mutex<Vec<(i64, LoginSession)>>,
 }
 
 impl MemoryUsers {
@@ -68,6 +71,20 @@ impl UserStore for MemoryUsers {
             user.password_hash = hash.clone();
         }
         if let Some(s) = session {
+            let now = chrono::Utc::now();
+            lock(&self.sessions).push((
+                user_id,
+                LoginSession {
+                    id: s.id,
+                    user_agent: s.user_agent.clone(),
+                    ip: s.source_ip.clone(),
+                    created_at: now,
+                    last_seen_at: now,
+                    ended_at: None,
+                    end_reason: None,
+                    current: false,
+                },
+            ));
             lock(&self.refresh).push(Refresh {
                 hash: s.refresh.hash.clone(),
                 family: s.id,
@@ -172,6 +189,10 @@ impl RefreshStore for MemoryUsers {
         let mut jtis = Vec::new();
         if let Some(session) = session_id {
             lock(&self.ended_sessions).push(session);
+            for (_, s) in lock(&self.sessions).iter_mut().filter(|(owner, s)| *owner == user_id && s.id == session) {
+                s.ended_at.get_or_insert_with(chrono::Utc::now);
+                s.end_reason.get_or_insert_with(|| "logout".into());
+            }
             jtis = lock(&self.refresh)
                 .iter()
                 .filter(|r| r.family == session && r.user_id == user_id)
@@ -180,6 +201,24 @@ impl RefreshStore for MemoryUsers {
         }
         lock(&self.outbox).push(OutboxEntry { queue: queue.to_string(), event: event.clone() });
         Ok(jtis)
+    }
+}
+
+impl LoginSessionStore for MemoryUsers {
+    async fn login_sessions(
+        &self,
+        user_id: i64,
+        before: Option<Keyset>,
+        limit: i64,
+    ) -> Result<Vec<LoginSession>, AppError> {
+        let mut mine: Vec<LoginSession> =
+            lock(&self.sessions).iter().filter(|(owner, _)| *owner == user_id).map(|(_, s)| s.clone()).collect();
+        mine.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id)));
+        Ok(mine
+            .into_iter()
+            .filter(|s| before.is_none_or(|k| (s.created_at, s.id) < (k.created_at, k.id)))
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect())
     }
 }
 

@@ -1,10 +1,11 @@
-//! Refresh-token families of login sessions: rotation, reuse detection and logout.
+//! Login sessions and their refresh-token families: rotation, reuse detection, logout, listing.
 
 use super::outbox::insert_claimed_outbox;
 use super::{Postgres, db_error};
-use crate::domain::auth::{RefreshStore, Rotation, StoredRefresh, UserRecord};
+use crate::domain::auth::{LoginSession, LoginSessionStore, RefreshStore, Rotation, StoredRefresh, UserRecord};
 use crate::domain::error::AppError;
 use crate::domain::events::EventEnvelope;
+use crate::domain::paging::Keyset;
 
 pub(super) async fn insert_refresh(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -73,6 +74,32 @@ impl RefreshStore for Postgres {
     }
 }
 
+impl LoginSessionStore for Postgres {
+    async fn login_sessions(
+        &self,
+        user_id: i64,
+        before: Option<Keyset>,
+        limit: i64,
+    ) -> Result<Vec<LoginSession>, AppError> {
+        let (at, id) = (before.map(|k| k.created_at), before.map(|k| k.id));
+        let client = self.client().await?;
+        let rows = client.query(LIST_LOGIN_SESSIONS, &[&user_id, &at, &id, &limit]).await.map_err(db_error)?;
+        Ok(rows
+            .iter()
+            .map(|r| LoginSession {
+                id: r.get(0),
+                user_agent: r.get(1),
+                ip: r.get(2),
+                created_at: r.get(3),
+                last_seen_at: r.get(4),
+                ended_at: r.get(5),
+                end_reason: r.get(6),
+                current: false,
+            })
+            .collect())
+    }
+}
+
 // The statements of this file, one text each (the query plan test plans each row-finding one).
 pub const INSERT_REFRESH: &str =
     "INSERT INTO refresh_tokens (token_hash, family_id, user_id, access_jti, expires_at) VALUES ($1, $2, $3, $4, $5)";
@@ -88,3 +115,7 @@ pub const TOUCH_SESSION: &str = "UPDATE login_sessions SET last_seen_at = now() 
 pub const END_SESSION: &str = "UPDATE login_sessions SET ended_at = COALESCE(ended_at, now()), end_reason = COALESCE(end_reason, 'logout') \
      WHERE id = $1 AND user_id = $2";
 pub const REVOKE_SESSION_TOKENS: &str = "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE family_id = $1 AND user_id = $2 RETURNING access_jti";
+/// A page of a user's login sessions, newest first, after the keyset ($2, $3) when given.
+pub const LIST_LOGIN_SESSIONS: &str = "SELECT id, user_agent, source_ip, created_at, last_seen_at, ended_at, end_reason \
+     FROM login_sessions WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) \
+     ORDER BY created_at DESC, id DESC LIMIT $4";

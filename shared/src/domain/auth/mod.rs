@@ -5,6 +5,7 @@
 
 pub mod introspection;
 pub mod login;
+pub mod login_sessions;
 pub mod passwords;
 pub mod ports;
 pub mod refresh;
@@ -15,8 +16,11 @@ pub mod users;
 
 pub use introspection::{Introspection, IntrospectionClients, IntrospectionDetails, TokenIntrospection};
 pub use login::{Credentials, LoginContext, LoginOutcome};
+pub use login_sessions::LoginSession;
 pub use passwords::{DEFAULT_PBKDF2_ITERATIONS, MIN_PBKDF2_ITERATIONS, PasswordHasher, Verification};
-pub use ports::{RefreshStore, RegistrationStore, Rotation, SessionStart, StoredRefresh, TokenStore, UserStore};
+pub use ports::{
+    LoginSessionStore, RefreshStore, RegistrationStore, Rotation, SessionStart, StoredRefresh, TokenStore, UserStore,
+};
 pub use refresh::Refreshed;
 pub use registration::{Registrar, Registration, UserRegistered, register};
 pub use service::{Auth, Identity};

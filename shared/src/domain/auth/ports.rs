@@ -1,11 +1,13 @@
 //! What the auth rules need from storage, one trait per concern: users and their logins,
 //! registrations, refresh-token families, and the token store (what Redis did in the seeds).
 
+use super::login_sessions::LoginSession;
 use super::tokens::Claims;
 use super::users::{NewUser, UserProfile, UserRecord};
 use crate::domain::error::AppError;
 use crate::domain::events::EventEnvelope;
 use crate::domain::outbox::OutboxEntry;
+use crate::domain::paging::Keyset;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -103,4 +105,16 @@ pub trait RegistrationStore: Send + Sync {
     ) -> impl Future<Output = Result<(NewUser, OutboxEntry), AppError>> + Send
     where
         F: FnOnce(&NewUser) -> Result<OutboxEntry, AppError> + Send;
+}
+
+/// The login sessions of a user, as the API lists them.
+pub trait LoginSessionStore: Send + Sync {
+    /// Up to `limit` sessions of `user_id`, newest first, created before `before` when given
+    /// (`current` is left false: the caller knows its own session).
+    fn login_sessions(
+        &self,
+        user_id: i64,
+        before: Option<Keyset>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<LoginSession>, AppError>> + Send;
 }

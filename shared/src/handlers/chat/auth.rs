@@ -2,21 +2,25 @@
 //! tokens that rotate on every use, and logout, answered in the chat envelope.
 
 use crate::domain::auth::{
-    Auth, Credentials, Identity, LoginContext, LoginOutcome, RefreshStore, Refreshed, TokenStore, TokenType, UserStore,
-    UserSummary,
+    Auth, Credentials, Identity, LoginContext, LoginOutcome, LoginSessionStore, RefreshStore, Refreshed, TokenStore,
+    TokenType, UserStore, UserSummary,
 };
 use crate::domain::error::AppError;
 use crate::domain::events::{AUTH_EVENTS, EventPublisher};
 use crate::domain::outbox::{OutboxEntry, OutboxStore};
+use crate::domain::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::transport::http::{self, Body, Enveloped, Request, Response};
 #[cfg(feature = "openapi")]
-use crate::transport::http::{Envelope, EnvelopeError};
+use crate::{
+    domain::{auth::LoginSession, paging::Page},
+    transport::http::{Envelope, EnvelopeError},
+};
 use serde::Serialize;
 use uuid::Uuid;
 
 #[cfg(feature = "openapi")]
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(login, refresh, logout))]
+#[openapi(paths(login, refresh, logout, sessions))]
 pub struct Doc;
 
 /// Longest JSON body of a refresh.
@@ -218,6 +222,36 @@ where
     let claims = auth.identity.authenticate(http::header_str(&req, "authorization")).await?;
     auth.deliver(auth.identity.logout(&claims, "auth.v1").await?).await;
     Ok(http::envelope(200, "logged out", &SessionLogout { session_id: claims.sid }))
+}
+
+/// The caller's login sessions
+///
+/// The devices the caller is logged in on, and was: every login session of the bearer's user,
+/// active and ended, newest first, with the user agent and source address recorded at login, the
+/// last refresh, when and why it ended, and `current` on the session of this request's token. A
+/// page at a time (`?limit=`, `?cursor=` from the previous page).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/api/v1/auth/sessions", tag = "chat", operation_id = "v1LoginSessions",
+    security(("bearer" = [])),
+    params(
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, example = 20, description = "At most this many sessions (1-100, default 20)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "The sessions, newest first (message `login sessions`)", body = Envelope<Page<LoginSession>>),
+        (status = 400, description = "`limit` out of range, or a cursor this API did not issue (INVALID_LIMIT, INVALID_CURSOR)", body = EnvelopeError),
+        (status = 401, description = "Token missing, malformed, invalid, expired or revoked (MISSING_TOKEN, INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_REVOKED)", body = EnvelopeError),
+        (status = 500, description = "Internal error (INTERNAL_ERROR)", body = EnvelopeError),
+        (status = 503, description = "Token store or database down (TOKEN_STORE_UNAVAILABLE, DATABASE_UNAVAILABLE)", body = EnvelopeError),
+    )))]
+pub async fn sessions<U, T>(identity: &Identity<U, T>, req: Request) -> Result<Response<Body>, Enveloped>
+where
+    U: UserStore + LoginSessionStore,
+    T: TokenStore,
+{
+    let claims = identity.authenticate(http::header_str(&req, "authorization")).await?;
+    let limit = http::page_limit(&req, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+    let page = identity.login_sessions(&claims, limit, http::query_param(&req, "cursor").as_deref()).await?;
+    Ok(http::envelope(200, "login sessions", &page))
 }
 
 #[cfg(test)]
