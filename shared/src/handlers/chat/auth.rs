@@ -234,7 +234,8 @@ where
     security(("bearer" = [])),
     params(
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, example = 20, description = "At most this many sessions (1-100, default 20)"),
-        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
+        ("cursor" = Option<String>, Query, nullable = false, pattern = r"^[0-9]{1,18}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            description = "The `nextCursor` of the previous page (opaque)"),
     ),
     responses(
         (status = 200, description = "The sessions, newest first (message `login sessions`)", body = Envelope<Page<LoginSession>>),
