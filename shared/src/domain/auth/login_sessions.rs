@@ -1,39 +1,11 @@
 //! The caller's login sessions — the devices it is logged in on — newest first, a page at a
 //! time, with the one its token belongs to marked.
 
-use super::ports::{LoginSessionStore, TokenStore, UserStore};
+use super::ports::{LoginSession, LoginSessionStore, TokenStore, UserStore};
 use super::service::Identity;
 use super::tokens::Claims;
 use crate::domain::error::{AppError, ErrorCode};
 use crate::domain::paging::{Keyset, Page};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use uuid::Uuid;
-
-/// A login session as the API shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct LoginSession {
-    pub id: Uuid,
-    /// The `User-Agent` of the login; null when it sent none.
-    #[cfg_attr(feature = "openapi", schema(required = true, example = "Mozilla/5.0"))]
-    pub user_agent: Option<String>,
-    /// The caller's address as API Gateway saw it at login.
-    #[cfg_attr(feature = "openapi", schema(required = true, example = "203.0.113.7"))]
-    pub ip: Option<String>,
-    pub created_at: DateTime<Utc>,
-    /// The last refresh of its tokens (the login's time until then).
-    pub last_seen_at: DateTime<Utc>,
-    /// When it ended; null while it is active.
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub ended_at: Option<DateTime<Utc>>,
-    /// Why it ended (`logout`, `refresh_token_reuse`); null while it is active.
-    #[cfg_attr(feature = "openapi", schema(required = true, example = "logout"))]
-    pub end_reason: Option<String>,
-    /// Whether the token of this request belongs to it.
-    pub current: bool,
-}
 
 impl<U: UserStore + LoginSessionStore, T: TokenStore> Identity<U, T> {
     /// The bearer's login sessions, active and ended, newest first: `limit` of them after the

@@ -16,10 +16,10 @@ pub mod users;
 
 pub use introspection::{Introspection, IntrospectionClients, IntrospectionDetails, TokenIntrospection};
 pub use login::{Credentials, LoginContext, LoginOutcome};
-pub use login_sessions::LoginSession;
 pub use passwords::{DEFAULT_PBKDF2_ITERATIONS, MIN_PBKDF2_ITERATIONS, PasswordHasher, Verification};
 pub use ports::{
-    LoginSessionStore, RefreshStore, RegistrationStore, Rotation, SessionStart, StoredRefresh, TokenStore, UserStore,
+    LoginSession, LoginSessionStore, RefreshStore, RegistrationStore, Rotation, SessionStart, StoredRefresh,
+    TokenStore, UserStore,
 };
 pub use refresh::Refreshed;
 pub use registration::{Registrar, Registration, UserRegistered, register};

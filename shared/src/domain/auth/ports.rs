@@ -1,13 +1,14 @@
 //! What the auth rules need from storage, one trait per concern: users and their logins,
 //! registrations, refresh-token families, and the token store (what Redis did in the seeds).
 
-use super::login_sessions::LoginSession;
 use super::tokens::Claims;
 use super::users::{NewUser, UserProfile, UserRecord};
 use crate::domain::error::AppError;
 use crate::domain::events::EventEnvelope;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::paging::Keyset;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -27,6 +28,31 @@ pub struct SessionStart {
     pub user_agent: Option<String>,
     pub source_ip: Option<String>,
     pub refresh: StoredRefresh,
+}
+
+/// A login session as the API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginSession {
+    pub id: Uuid,
+    /// The `User-Agent` of the login; null when it sent none.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "Mozilla/5.0"))]
+    pub user_agent: Option<String>,
+    /// The caller's address as API Gateway saw it at login.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "203.0.113.7"))]
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The last refresh of its tokens (the login's time until then).
+    pub last_seen_at: DateTime<Utc>,
+    /// When it ended; null while it is active.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Why it ended (`logout`, `refresh_token_reuse`); null while it is active.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "logout"))]
+    pub end_reason: Option<String>,
+    /// Whether the token of this request belongs to it.
+    pub current: bool,
 }
 
 pub trait UserStore: Send + Sync {
