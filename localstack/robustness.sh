@@ -7,7 +7,7 @@
 # Parts (all by default, in this order):
 #   api-schema  schemathesis against docs/openapi.json and the served API   (localstack/api-schema.sh)
 #   fuzz        cargo fuzz of every parser of untrusted input               (localstack/fuzz.sh)
-#   attacks     the security and fault-injection integration tests          (tests/tests/security.rs,
+#   attacks     the security and fault-injection integration tests          (tests/tests/security/,
 #               faults.rs, faults_under_traffic.rs)
 #   load        wrk against the main read and write routes, zero errors     (bench/load.sh)
 #   secrets     no secret, password or token in any log of the run          (localstack/scan-secrets.py)
